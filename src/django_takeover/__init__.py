@@ -1,0 +1,1 @@
+"""Tools that let Django take over a legacy PHP application's PostgreSQL database."""
