@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds the lab's systemd base image without a registry: debootstrap a Debian 12
+# root filesystem, then `docker import` it. The tag carries a hash of this recipe,
+# so the image is rebuilt only when the recipe changes.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+
+recipe_hash=$(cat "$here/build.sh" "$here/packages.txt" | sha256sum | cut -c1-12)
+image="django-takeover-lab:$recipe_hash"
+
+if [ "${1:-}" = "--print-tag" ]; then
+  echo "$image"
+  exit 0
+fi
+
+if docker image inspect "$image" >/dev/null 2>&1; then
+  echo "lab image $image is up to date"
+  exit 0
+fi
+
+command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install debootstrap" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "building the lab image needs root (debootstrap)" >&2; exit 2; }
+
+rootfs=$(mktemp -d /var/tmp/takeover-rootfs.XXXXXX)
+cleanup() {
+  for m in proc sys dev/pts dev; do umount -l "$rootfs/$m" 2>/dev/null || true; done
+  rm -rf "$rootfs"
+}
+trap cleanup EXIT
+
+packages=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
+base_packages="systemd,systemd-sysv,dbus,python3,sudo,ca-certificates"
+
+echo "debootstrap $suite into $rootfs"
+debootstrap --variant=minbase --include="$base_packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
+  || { tail -20 "$rootfs.log" >&2; exit 1; }
+rm -f "$rootfs.log"
+
+# Services installed below must not start inside the chroot, and PostgreSQL must
+# not create a cluster at build time: the lab's database role creates it.
+printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+mkdir -p "$rootfs/etc/postgresql-common"
+echo "create_main_cluster = false" >"$rootfs/etc/postgresql-common/createcluster.conf"
+
+mount -t proc proc "$rootfs/proc"
+chroot "$rootfs" apt-get -qq update
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get -qq -y install --no-install-recommends \
+  $(echo "$packages" | tr , ' ') >/dev/null
+umount "$rootfs/proc"
+
+# Roles enable what a host needs; nothing else runs on a fresh container.
+chroot "$rootfs" systemctl disable nginx php8.2-fpm postgresql >/dev/null 2>&1 || true
+chroot "$rootfs" systemctl mask systemd-resolved.service getty@tty1.service console-getty.service \
+  systemd-logind.service >/dev/null 2>&1 || true
+rm -f "$rootfs/usr/sbin/policy-rc.d"
+sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' "$rootfs/etc/locale.gen"
+chroot "$rootfs" locale-gen >/dev/null
+chroot "$rootfs" apt-get clean
+rm -rf "$rootfs"/var/lib/apt/lists/*
+# Docker manages these per container.
+: >"$rootfs/etc/machine-id"
+rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
+
+echo "importing $image"
+tar -C "$rootfs" -c . | docker import \
+  --change 'CMD ["/lib/systemd/systemd"]' \
+  --change 'ENV container=docker' \
+  - "$image" >/dev/null
+docker tag "$image" django-takeover-lab:latest
+echo "built $image"
