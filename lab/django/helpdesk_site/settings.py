@@ -165,6 +165,13 @@ elif SECURE_HSTS_SECONDS == 0:
     # HSTS is a promise browsers cache for its whole max-age; a team turns it
     # on deliberately with DJANGO_HSTS_SECONDS once HTTPS is there to stay.
     SILENCED_SYSTEM_CHECKS.append("security.W004")
+else:
+    # Subdomains and the preload list are decisions about the whole domain,
+    # not about this app: each is opt-in by its own variable.
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Error reports. Every HTTP 500 reaches Django's mail_admins handler (through
 # the "django.request" logger, as Django does by default) and the
