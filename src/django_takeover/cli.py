@@ -1,0 +1,94 @@
+"""takeover-models: generate exact Django models from a legacy schema, audit them, prove them.
+
+Exit codes follow the brief shared with the Ansible playbooks: 0 ok, 1 the
+models and the database differ, 2 bad input or environment (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .catalog import CatalogError
+
+
+def _write(path: str, text: str) -> None:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    # Only rewrite when the bytes change, so re-runs leave mtimes (and Ansible's "changed") alone.
+    if not p.exists() or p.read_text() != text:
+        p.write_text(text)
+
+
+def cmd_generate(args) -> int:
+    from . import generate
+    result = generate.generate(args.dsn, args.schema, args.app_label)
+    _write(args.out_models, result.models_source)
+    if args.out_audit_md:
+        _write(args.out_audit_md, result.audit_markdown)
+    if args.out_audit_json:
+        _write(args.out_audit_json, generate.audit_json(result.audit))
+    s = result.audit["summary"]
+    print(f"wrote {args.out_models}: {s['tables']} tables, {s['retirable']} retirable "
+          f"({s['fixed_up']} fixed up), {s['keep_unmanaged']} keep-unmanaged; "
+          f"{s['blocker']} blocker, {s['warning']} warning, {s['info']} info findings")
+    return 0
+
+
+def cmd_prove(args) -> int:
+    from . import prove
+    if not Path(args.models).is_file():
+        raise CatalogError(f"models file {args.models} does not exist")
+    report = prove.prove(args.dsn, Path(args.models), args.app_label, args.schema)
+    if args.json:
+        _write(args.json, json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="takeover-models", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--dsn", required=True, help="libpq DSN or postgresql:// URL of the live database")
+        p.add_argument("--schema", default="public", help="schema holding the legacy tables (default: public)")
+        p.add_argument("--app-label", required=True, help="Django app label of the models")
+
+    g = sub.add_parser("generate", help="run inspectdb, apply fix-ups, write models.py and the audit")
+    common(g)
+    g.add_argument("--out-models", required=True)
+    g.add_argument("--out-audit-md")
+    g.add_argument("--out-audit-json")
+    g.set_defaults(func=cmd_generate)
+
+    a = sub.add_parser("audit", help="same as generate (the audit is produced together with the models)")
+    common(a)
+    a.add_argument("--out-models", required=True)
+    a.add_argument("--out-audit-md")
+    a.add_argument("--out-audit-json")
+    a.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("prove", help="migrate the models into a scratch database and compare with the live one")
+    common(p)
+    p.add_argument("--models", required=True, help="path of the models.py to prove")
+    p.add_argument("--json", help="also write the per-table result as JSON here")
+    p.set_defaults(func=cmd_prove)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CatalogError as exc:
+        print(f"takeover-models {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
