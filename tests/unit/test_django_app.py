@@ -10,6 +10,7 @@ LOGGING.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -211,27 +212,50 @@ def app(pg_cluster, tmp_path_factory):
     for label in OWN_APPS:
         app.manage("migrate", "--no-input", label)
 
-    with open(app.log_path, "w") as log:
+    with running_server(env, port, app.log_path) as status:
+        if status != 200:
+            pytest.fail(f"/healthz answered {status}:\n" + app.log_path.read_text())
+        yield app
+
+
+@contextlib.contextmanager
+def running_server(env, port, log_path, plain_wsgi=False):
+    """
+    runserver on 127.0.0.1:port; yields the first /healthz status it answers.
+
+    plain_wsgi serves helpdesk_site.wsgi:application, as gunicorn would, with
+    the standard library's server instead: runserver itself refuses to start
+    without a database.
+    """
+    if plain_wsgi:
+        command = ["-c", "from wsgiref.simple_server import make_server; "
+                   "from helpdesk_site.wsgi import application; "
+                   f"make_server('127.0.0.1', {port}, application).serve_forever()"]
+    else:
+        command = ["manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
+    with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks",
-             f"127.0.0.1:{port}"],
+            [sys.executable, *command],
             cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 30
         while True:
             if server.poll() is not None:
-                pytest.fail("runserver exited:\n" + app.log_path.read_text())
+                pytest.fail("runserver exited:\n" + log_path.read_text())
             try:
-                with urllib.request.urlopen(app.base + "/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+                    status = resp.status
+                break
+            except urllib.error.HTTPError as err:
+                status = err.code
+                break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("runserver did not answer in 30 s:\n" + app.log_path.read_text())
+                pytest.fail("runserver did not answer in 30 s:\n" + log_path.read_text())
             time.sleep(0.2)
-        yield app
+        yield status
     finally:
         server.terminate()
         try:
@@ -492,6 +516,19 @@ def test_migrate_refuses_without_django_schema(pg_cluster, tmp_path):
     assert result.returncode != 0
     assert "helpdesk.E001" in result.stderr
     assert dump_public_schema(dsn) == before
+    # Nor does such a release pass its health check.
+    with running_server(app_env(tmp_path), free_port(), tmp_path / "server.log") as status:
+        assert status == 503
+
+
+def test_healthz_503_when_database_is_down(pg_cluster, tmp_path):
+    write_overlay(tmp_path, pg_cluster, pg_cluster.dsn())
+    overlay = tmp_path / "test_overlay.py"
+    overlay.write_text(overlay.read_text().replace(
+        f'"PORT": {pg_cluster.port},', f'"PORT": {free_port()},'))
+    with running_server(app_env(tmp_path), free_port(), tmp_path / "server.log",
+                        plain_wsgi=True) as status:
+        assert status == 503
 
 
 def test_public_schema_unchanged_by_migrate_and_traffic(app):
