@@ -133,12 +133,13 @@ def _first_line(exc: BaseException) -> str:
     return re.sub(r'^connection to server .*? failed: ', "", line)
 
 
-def _strip_index_def(defn: str, qname: str, qtable: str) -> str:
+def _strip_index_def(defn: str, qname: str, qtable: str, short: str) -> str:
+    """Drop the index name and the schema qualification: they differ between databases that agree."""
     for only in ("", "ONLY "):
         for uniq in ("UNIQUE ", ""):
             prefix = f"CREATE {uniq}INDEX {qname} ON {only}{qtable} "
             if defn.startswith(prefix):
-                return f"CREATE {uniq}INDEX ON {defn[len(prefix):]}"
+                return f"CREATE {uniq}INDEX ON {only}{short} {defn[len(prefix):]}"
     return defn
 
 
@@ -219,7 +220,7 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
             ref_table, ref_schema, refcols, deltype.strip() or "a", updtype.strip() or "a", indname))
 
     for (relid, name, unique, primary, method, defn, qname, qtable, indkey, indoption, opc_default,
-         nkey, natts, pred, conname, valid, key_defs) in conn.execute(
+         nkey, natts, pred, conname, valid, key_defs, qshort) in conn.execute(
         """SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, am.amname,
                   pg_get_indexdef(i.indexrelid), quote_ident(ic.relname),
                   quote_ident(n.nspname) || '.' || quote_ident(c.relname),
@@ -231,7 +232,8 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
                      AND con.conrelid = i.indrelid AND con.contype IN ('p','u','x') LIMIT 1),
                   i.indisvalid,
                   ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-                        FROM generate_series(1, i.indnkeyatts) k ORDER BY k)
+                        FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+                  quote_ident(c.relname)
            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
            JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_am am ON am.oid = ic.relam
@@ -245,7 +247,7 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
         options = list(indoption)[:nkey]
         table.indexes.append(Index(
             name=name, unique=unique, primary=primary, method=method,
-            definition=_strip_index_def(defn, qname, qtable),
+            definition=_strip_index_def(defn, qname, qtable, qshort),
             key_columns=[attnames.get((relid, k)) if k else None for k in keys],
             key_defs=list(key_defs),
             descending=[bool(o & 1) for o in options],
