@@ -438,6 +438,30 @@ def test_admin_for_legacy_admins_only(app):
     assert status == 302
 
 
+def test_shadow_user_follows_renames_in_php(app):
+    def shadow(legacy_id):
+        return app.sql(
+            "SELECT u.id, u.username FROM django.auth_user u "
+            "JOIN django.takeover_auth_legacylink l ON l.user_id = u.id "
+            "WHERE l.legacy_user_id = %s", [legacy_id])
+
+    (dave,) = app.sql(
+        "INSERT INTO users (username, email, password_hash) VALUES ('dave', 'd@example.invalid', %s)"
+        " RETURNING id", [php_bcrypt("dave-pw")])[0]
+    assert app.client().login("dave", "dave-pw")[0] == 302
+    [(dave_shadow, _)] = shadow(dave)
+    # PHP renames dave, and a new user takes the freed name.
+    app.sql("UPDATE users SET username = 'david' WHERE id = %s", [dave])
+    (newdave,) = app.sql(
+        "INSERT INTO users (username, email, password_hash) VALUES ('dave', 'n@example.invalid', %s)"
+        " RETURNING id", [php_bcrypt("new-pw")])[0]
+    assert app.client().login("dave", "new-pw")[0] == 302
+    assert shadow(newdave)[0][0] != dave_shadow
+    assert app.client().login("david", "dave-pw")[0] == 302
+    assert shadow(dave) == [(dave_shadow, "david")]
+    assert shadow(newdave)[0][1] == "dave"
+
+
 def test_user_deactivated_in_php_loses_session_at_once(app):
     client = app.logged_in("bob")
     assert client.get("/tickets/")[0] == 200

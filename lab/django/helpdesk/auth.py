@@ -134,8 +134,8 @@ class LegacyUserBackend(ModelBackend):
                     # Adopt the unlinked local user rather than fail the login.
                     link = LegacyLink.objects.create(user=holder, legacy_user_id=legacy.pk)
                 else:
-                    # Move it aside; it gets its current name back at its own
-                    # legacy user's next login.
+                    # Move it aside; a linked one takes its legacy user's
+                    # current name at that user's next login.
                     suffix = holder_link.legacy_user_id if holder_link else "local"
                     holder.username = f"{holder.username}~{suffix}"
                     holder.save(update_fields=["username"])
