@@ -99,8 +99,9 @@ DATABASES = {
         "NAME": os.environ.get("HELPDESK_DB_NAME", "helpdesk"),
         "USER": os.environ.get("HELPDESK_DB_USER", "helpdesk_django"),
         "PASSWORD": os.environ.get("HELPDESK_DB_PASSWORD", ""),
-        # Every write of one request commits or rolls back as a whole, like
-        # the PHP app's one transaction per request.
+        # Every write of one request commits or rolls back as a whole. The
+        # write views are atomic themselves as well, for overlays that
+        # replace DATABASES without this key.
         "ATOMIC_REQUESTS": True,
         "CONN_MAX_AGE": int(os.environ.get("HELPDESK_DB_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
