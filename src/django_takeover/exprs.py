@@ -126,6 +126,16 @@ class _Parser:
         raise Untranslatable(f"unsupported predicate near {tok[1]!r}")
 
     def array(self):
+        # PostgreSQL deparses IN lists as ANY ((ARRAY[...])::text[]): peel the parentheses.
+        if self.peek() == ("op", "(") and self.peek(1) == ("kw", "ARRAY") or \
+                self.peek() == ("op", "(") and self.peek(1) == ("op", "("):
+            self.take()
+            inner = ("array", self.array())
+            self.take("op", ")")
+            while self.peek() == ("op", "::"):
+                self.take()
+                self.cast_type()
+            return inner[1]
         inner = self.operand()
         if inner[0] != "array":
             raise Untranslatable("ANY needs an ARRAY literal")
