@@ -13,12 +13,13 @@ CREATE = "create"
 UPDATE = "update"
 COMMENT = "comment"
 
-DETAILS_MAX = 200
-
 
 def write(*, user_id, action, entity, entity_id, details=None):
-    if details is not None:
-        details = details[:DETAILS_MAX]
+    """
+    One row, as lab/legacy/php/lib.php's audit() writes it. details: the
+    username as stored for login, the ticket's subject (after the change) for
+    create, update and comment.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_log (user_id, action, entity, entity_id, details) "

@@ -176,7 +176,10 @@ def _record_login(sender, request, user, **kwargs):
         return
     legacy_id = legacy_user_id(user)
     Users.objects.filter(pk=legacy_id).update(last_login=Now())
-    audit.write(user_id=legacy_id, action=audit.LOGIN, entity="user", entity_id=legacy_id)
+    username = Users.objects.values_list("username", flat=True).get(pk=legacy_id)
+    audit.write(
+        user_id=legacy_id, action=audit.LOGIN, entity="user", entity_id=legacy_id, details=username
+    )
 
 
 user_logged_in.connect(_record_login, dispatch_uid="helpdesk.auth.record_login")

@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from .models import Tags, TicketStatuses, Users
@@ -7,14 +10,28 @@ PRIORITY_CHOICES = [(n, str(n)) for n in range(1, 6)]
 TAG_MAX_LENGTH = Tags._meta.get_field("name").max_length
 
 
+# PHP's strtolower() lowers ASCII letters only; str.lower() would lower all.
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def parse_tags(text):
-    """Comma-separated tag names, stripped, empty ones and repeats dropped, order kept."""
+    """
+    Tag names as the PHP app parses them, so both apps file the same text
+    under the same tags: split on commas, runs of whitespace become one
+    space, trimmed, ASCII letters lowered, empty names and repeats dropped.
+    """
     names = []
-    for raw in (text or "").split(","):
-        name = raw.strip()
+    for part in (text or "").split(","):
+        name = re.sub(r"\s+", " ", part).strip().translate(ASCII_LOWER)
         if name and name not in names:
             names.append(name)
     return names
+
+
+class LegacyAuthenticationForm(AuthenticationForm):
+    # Django's UsernameField applies NFKC normalisation, which PHP does not:
+    # a username it changes would never match lower(username) in the table.
+    username = forms.CharField(widget=forms.TextInput(attrs={"autofocus": True}))
 
 
 class TicketForm(forms.Form):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import audit
 from .auth import legacy_user_id
-from .forms import CommentForm, TicketForm
+from .forms import CommentForm, LegacyAuthenticationForm, TicketForm
 from .models import Comments, Tags, Tickets, TicketStatuses, TicketTags, Users
 
 logger = logging.getLogger("helpdesk.health")
@@ -32,6 +32,7 @@ PAGE_SIZE = 25
 class LoginView(auth_views.LoginView):
     """Shadow user sync, users.last_login and the login audit row: all or nothing."""
 
+    authentication_form = LegacyAuthenticationForm
     redirect_authenticated_user = True
 
 
@@ -103,7 +104,7 @@ def ticket_detail(request, ticket_id):
         form = CommentForm(request.POST)
         if form.is_valid():
             actor = legacy_user_id(request.user)
-            comment = Comments.objects.create(
+            Comments.objects.create(
                 ticket_id=ticket.pk, author_id=actor, body=form.cleaned_data["body"], created_at=Now()
             )
             audit.write(
@@ -111,7 +112,7 @@ def ticket_detail(request, ticket_id):
                 action=audit.COMMENT,
                 entity="ticket",
                 entity_id=ticket.pk,
-                details=comment.body[:100],
+                details=ticket.subject,
             )
             return redirect(reverse("ticket-detail", args=[ticket.pk]) + "#comments")
     else:
@@ -259,6 +260,9 @@ def legacy_ticket(request):
 
 @require_GET
 def legacy_ticket_edit(request):
+    # Without an id, the PHP page creates a ticket.
+    if "id" not in request.GET:
+        return redirect("ticket-create")
     return redirect("ticket-edit", _legacy_ticket_id(request))
 
 
