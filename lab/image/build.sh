@@ -40,18 +40,20 @@ debootstrap --variant=minbase --include="$base_packages" "$suite" "$rootfs" "$mi
   || { tail -20 "$rootfs.log" >&2; exit 1; }
 rm -f "$rootfs.log"
 
-# Services installed below must not start inside the chroot, and PostgreSQL must
-# not create a cluster at build time: the lab's database role creates it.
+# Services installed below must not start inside the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
 chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
-mkdir -p "$rootfs/etc/postgresql-common"
-echo "create_main_cluster = false" >"$rootfs/etc/postgresql-common/createcluster.conf"
 
 mount -t proc proc "$rootfs/proc"
 chroot "$rootfs" apt-get -qq update
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get -qq -y install --no-install-recommends \
-  $(echo "$packages" | tr , ' ') >/dev/null
+  $(echo "$packages" | tr , ' ') >/dev/null 2>&1
 umount "$rootfs/proc"
+
+# The package creates a cluster; the lab's database role creates its own.
+for cluster in $(chroot "$rootfs" pg_lsclusters -h | awk '{print $1 "/" $2}'); do
+  chroot "$rootfs" pg_dropcluster "${cluster%/*}" "${cluster#*/}"
+done
 
 # Roles enable what a host needs; nothing else runs on a fresh container.
 chroot "$rootfs" systemctl disable nginx php8.2-fpm postgresql >/dev/null 2>&1 || true
