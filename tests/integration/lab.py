@@ -1,0 +1,192 @@
+"""Drive the lab the way an operator would: playbooks and modules through
+ansible-runner, pages over HTTP through each app host's nginx on 127.0.0.1.
+
+The lab's identity comes from the same environment variables the inventory
+reads (TAKEOVER_LAB_NAME, TAKEOVER_LAB_PORT_OFFSET), so these helpers reach
+whichever lab is up: the demo one or molecule's.
+"""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ansible_runner
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+INVENTORY = REPO / "inventories" / "lab"
+LAB_NAME = os.environ.get("TAKEOVER_LAB_NAME") or "takeover"
+PORT_OFFSET = int(os.environ.get("TAKEOVER_LAB_PORT_OFFSET") or 0)
+HTTP_TIMEOUT = 20
+
+# ansible-runner looks the ansible commands up on PATH; use the ones installed
+# beside this interpreter, whatever the caller's PATH holds.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def _topology() -> dict:
+    return yaml.safe_load((INVENTORY / "hosts.yml").read_text())
+
+
+def _group_hosts(tree: dict, name: str) -> dict:
+    """Hosts of a group in the inventory tree, with their host vars."""
+    for group, body in (tree.get("children") or {}).items():
+        body = body or {}
+        if group == name:
+            found = dict(body.get("hosts") or {})
+            for child in body.get("children") or {}:
+                found.update(_group_hosts(body, child))
+            return found
+        found = _group_hosts(body, name)
+        if found:
+            return found
+    return {}
+
+
+TOPOLOGY = _topology()["all"]
+ENVS = ("dev", "stage", "prod")
+
+
+def hosts(group: str) -> list[str]:
+    return list(_group_hosts(TOPOLOGY, group))
+
+
+def env_of(host: str) -> str:
+    return next(env for env in ENVS if host in hosts(env))
+
+
+def db_host_of(env: str) -> str:
+    vars_file = INVENTORY / "group_vars" / f"{env}.yml"
+    return yaml.safe_load(vars_file.read_text())["takeover_legacy_db_host"]
+
+
+def http_port(host: str) -> int:
+    for env in ENVS:
+        entry = _group_hosts(TOPOLOGY, env).get(host)
+        if entry and "lab_http_port" in entry:
+            return int(entry["lab_http_port"]) + PORT_OFFSET
+    raise KeyError(f"{host} publishes no HTTP port")
+
+
+def _envvars() -> dict[str, str]:
+    return {
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "TAKEOVER_LAB_NAME": LAB_NAME,
+        "TAKEOVER_LAB_PORT_OFFSET": str(PORT_OFFSET),
+        "ANSIBLE_NOCOLOR": "1",
+    }
+
+
+@dataclass
+class Run:
+    rc: int
+    status: str
+    stats: dict
+    stdout: str
+    events: list = field(repr=False, default_factory=list)
+
+    def changed_hosts(self) -> dict[str, int]:
+        return {h: n for h, n in (self.stats.get("changed") or {}).items() if n}
+
+    def failed_hosts(self) -> dict[str, int]:
+        bad = {}
+        for key in ("failures", "dark"):
+            bad.update({h: n for h, n in (self.stats.get(key) or {}).items() if n})
+        return bad
+
+
+def _run(**kwargs) -> Run:
+    private = tempfile.mkdtemp(prefix="takeover-runner-")
+    try:
+        runner = ansible_runner.run(
+            private_data_dir=private,
+            project_dir=str(REPO),
+            inventory=str(INVENTORY),
+            envvars=_envvars(),
+            quiet=True,
+            suppress_env_files=True,
+            **kwargs,
+        )
+        stdout = runner.stdout.read()
+        return Run(rc=runner.rc, status=runner.status, stats=runner.stats or {},
+                   stdout=stdout, events=list(runner.events))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def run_playbook(playbook: str, *, check: bool = False, diff: bool = False,
+                 extravars: dict | None = None, limit: str | None = None) -> Run:
+    cmdline = []
+    if check:
+        cmdline.append("--check")
+    if diff:
+        cmdline.append("--diff")
+    return _run(playbook=str(REPO / "playbooks" / playbook), cmdline=" ".join(cmdline) or None,
+                extravars=extravars or {}, limit=limit)
+
+
+def run_module(host: str, module: str, args: dict, *, become_user: str | None = None) -> dict:
+    """Run one module on one host and return its result, failing loudly."""
+    cmdline = f"--become --become-user {become_user}" if become_user else None
+    run = _run(host_pattern=host, module=module, module_args=json.dumps(args), cmdline=cmdline)
+    for event in run.events:
+        if event.get("event") in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
+            result = event["event_data"]["res"]
+            if event["event"] != "runner_on_ok":
+                raise AssertionError(f"{module} on {host} failed: {result.get('msg', result)}")
+            return result
+    raise AssertionError(f"{module} on {host} returned nothing:\n{run.stdout}")
+
+
+def sql(host: str, query: str, db: str = "helpdesk", **named_args) -> list[dict]:
+    """Run SQL on a database host as the local superuser, through psycopg on the host."""
+    args = {"db": db, "query": query}
+    if named_args:
+        args["named_args"] = named_args
+    return run_module(host, "community.postgresql.postgresql_query", args,
+                      become_user="postgres")["query_result"]
+
+
+def vault_value(name: str) -> str:
+    """A lab vault variable, read the way a playbook would read it."""
+    result = run_module("localhost", "ansible.builtin.debug", {"var": name})
+    return result[name]
+
+
+class Browser:
+    """A cookie-keeping HTTP client for one app host's nginx."""
+
+    def __init__(self, host: str, cookies: dict[str, str] | None = None):
+        self.base = f"http://127.0.0.1:{http_port(host)}"
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.extra_cookies = cookies or {}
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body)
+        if self.extra_cookies:
+            req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.extra_cookies.items()))
+        try:
+            with self.opener.open(req, timeout=HTTP_TIMEOUT) as resp:
+                return resp.status, resp.geturl(), resp.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.geturl(), err.read().decode()
+
+    @staticmethod
+    def csrf(page: str, field_name: str = "csrf") -> str:
+        match = re.search(rf'name="{field_name}"\s+value="([^"]+)"', page) or \
+            re.search(rf'value="([^"]+)"\s+name="{field_name}"', page)
+        assert match, f"no {field_name} token in the page"
+        return html.unescape(match.group(1))
