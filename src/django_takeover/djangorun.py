@@ -46,8 +46,15 @@ RUNNER = textwrap.dedent("""\
         sys.stdout.write(out.getvalue())
     elif job["action"] == "migrate":
         label = job["app_label"]
-        call_command("makemigrations", label, verbosity=0, interactive=False)
-        call_command("migrate", label, verbosity=0, interactive=False)
+        if job.get("via_migrations"):
+            call_command("makemigrations", label, verbosity=0, interactive=False)
+            call_command("migrate", label, verbosity=0, interactive=False)
+        else:
+            # The app has no migrations package: --run-syncdb creates its tables
+            # with the schema editor from the model classes (what each
+            # CreateModel does), without re-rendering the project state per
+            # operation, which makes migrate quadratic in the number of models.
+            call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
         info = {}
         for model in apps.get_app_config(label).get_models():
             if not model._meta.managed:

@@ -96,7 +96,22 @@ class Result:
 
 # ---------------------------------------------------------------- inspectdb parsing
 
+class _Segments:
+    """ast.get_source_segment re-splits the whole file on every call (quadratic on 1,000 tables)."""
+
+    def __init__(self, source: str):
+        self.lines = [ln.encode() for ln in source.splitlines(keepends=True)]
+
+    def __call__(self, node) -> str:
+        a, b = node.lineno - 1, node.end_lineno - 1
+        if a == b:
+            return self.lines[a][node.col_offset:node.end_col_offset].decode()
+        parts = [self.lines[a][node.col_offset:], *self.lines[a + 1:b], self.lines[b][:node.end_col_offset]]
+        return b"".join(parts).decode()
+
+
 def parse_inspectdb(source: str) -> tuple[list[ModelSrc], list[str]]:
+    seg = _Segments(source)
     comments: dict[int, str] = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
@@ -109,17 +124,17 @@ def parse_inspectdb(source: str) -> tuple[list[ModelSrc], list[str]]:
         fields, meta = [], {}
         for item in node.body:
             if isinstance(item, ast.Assign) and isinstance(item.value, ast.Call):
-                func = ast.get_source_segment(source, item.value.func)
+                func = seg(item.value.func)
                 fields.append(FieldSrc(
                     attr=item.targets[0].id,
                     ftype=func.split(".")[-1],
-                    args=[ast.get_source_segment(source, a) for a in item.value.args],
-                    kwargs={k.arg: ast.get_source_segment(source, k.value) for k in item.value.keywords},
+                    args=[seg(a) for a in item.value.args],
+                    kwargs={k.arg: seg(k.value) for k in item.value.keywords},
                     notes=[comments[item.lineno]] if item.lineno in comments else []))
             elif isinstance(item, ast.ClassDef) and item.name == "Meta":
                 for stmt in item.body:
                     if isinstance(stmt, ast.Assign):
-                        meta[stmt.targets[0].id] = ast.get_source_segment(source, stmt.value)
+                        meta[stmt.targets[0].id] = seg(stmt.value)
         db_table = ast.literal_eval(meta["db_table"])
         for f in fields:
             if f.ftype == "CompositePrimaryKey":

@@ -22,6 +22,7 @@ Deliberate normalisations (each documented in docs/model-tools.md):
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import uuid
@@ -219,7 +220,14 @@ def _stub_sql(live: Schema, keep: set[str], managed: set[str]) -> list[sql.Compo
 
 
 def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "public",
-          keep_scratch_dir: Path | None = None) -> ProveReport:
+          via_migrations: bool = False) -> ProveReport:
+    """Build the models' tables in a scratch database on the live server and compare.
+
+    By default the tables are created with ``migrate --run-syncdb`` (linear in
+    the number of models); ``via_migrations`` runs makemigrations + migrate
+    instead, which also exercises migration serialisation but costs minutes
+    on schemas of several hundred tables (docs/model-tools.md).
+    """
     try:
         source = Path(models_path).read_text()
         infos = modelsfile.read_models(source)
@@ -266,15 +274,17 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
                 except psycopg.Error as exc:
                     raise CatalogError(f"cannot prepare scratch database: {catalog._first_line(exc)}") from None
             with tempfile.TemporaryDirectory(prefix="takeover-prove-") as tmp:
-                work = Path(keep_scratch_dir or tmp)
+                work = Path(tmp)
                 app = work / app_label
-                (app / "migrations").mkdir(parents=True, exist_ok=True)
+                app.mkdir()
                 (app / "__init__.py").write_text("")
-                (app / "migrations" / "__init__.py").write_text("")
+                if via_migrations:
+                    (app / "migrations").mkdir()
+                    (app / "migrations" / "__init__.py").write_text("")
                 (app / "models.py").write_text(modelsfile.flip_managed(source))
-                out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label},
+                out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
+                                                  "via_migrations": via_migrations},
                                     schema=schema, workdir=work, apps=[app_label])
-            import json
             fk_on_delete = json.loads(out or "{}")
             scratch = catalog.load(scratch_dsn, schema)
             results.update(compare_schemas(live, scratch, managed, fk_on_delete))

@@ -174,3 +174,10 @@ def test_role_that_cannot_log_in(pg_cluster, legacy_dsn, tmp_path, capsys):
     dsn = legacy_dsn.replace("user=postgres", "user=no_login")
     err = _one_line_error(capsys, "generate", "--dsn", dsn, "--app-label", "a", "--out-models", str(tmp_path / "m"))
     assert "not permitted to log in" in err
+
+
+def test_prove_via_real_migrations_agrees_too(legacy_dsn, legacy_models, capsys):
+    rc, out, err = run(capsys, "prove", "--dsn", legacy_dsn, "--models", str(legacy_models / "models.py"),
+                       "--app-label", "helpdesk", "--via-migrations")
+    assert rc == 0, out + err
+    assert out.startswith("models and database agree: 6 tables")
