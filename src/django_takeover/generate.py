@@ -23,7 +23,7 @@ import psycopg
 from django.db.backends.postgresql.base import DatabaseWrapper  # class attribute only; no settings needed
 
 from . import catalog, djangorun, exprs
-from .catalog import CatalogError, Column, Schema, Table
+from .catalog import CatalogError, Column, Schema
 
 SEVERITIES = ("blocker", "warning", "info")
 AUTO_FOR_TYPE = {"integer": "AutoField", "bigint": "BigAutoField", "smallint": "SmallAutoField"}
@@ -429,7 +429,6 @@ class Builder:
             f = m.by_column(con.columns[0])
             if f is None or not f.is_rel:
                 continue
-            tf = self.by_table.get(con.ref_table)
             self.one_to_one(m, t, f)
             if f.ftype == "ForeignKey" and f.kwargs.get("db_index") != "False":
                 # Django would add an index on every FK column (plus a _like one
@@ -453,8 +452,6 @@ class Builder:
                          f"ON UPDATE {catalog.FK_ACTIONS[con.on_update]}: Django has no on_update and prove does not "
                          "compare it",
                          "harmless while Django never updates keys; a migration that rebuilds this FK drops it")
-            if tf is None:
-                continue
 
     def one_to_one(self, m, t, f):
         if f.ftype != "OneToOneField" or f.kwargs.get("primary_key") == "True":

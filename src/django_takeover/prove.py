@@ -32,7 +32,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from . import catalog, djangorun, modelsfile
 from .catalog import CatalogError, Schema, Table
@@ -104,10 +104,6 @@ def _column_def(col: catalog.Column) -> dict:
             "generated": col.generated or ""}
 
 
-def _index_defs(t: Table, other: Table | None) -> Counter:
-    return Counter(i.definition for i in t.indexes if not i.constraint)
-
-
 def _is_django_like(ix: catalog.Index) -> bool:
     return (ix.name.endswith("_like") and len(ix.key_columns) == 1 and not ix.unique
             and re.search(r"\((\S+) (varchar|text)_pattern_ops\)$", ix.definition) is not None)
@@ -144,7 +140,7 @@ def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | No
         _diff_multiset(diffs, label,
                        Counter(c.definition + _deferral(c) for c in live.constraints if c.type == ctype),
                        Counter(c.definition + _deferral(c) for c in scratch.constraints if c.type == ctype))
-    live_ix = _index_defs(live, scratch)
+    live_ix = Counter(i.definition for i in live.indexes if not i.constraint)
     scratch_ix = Counter(i.definition for i in scratch.indexes
                          if not i.constraint and not (_is_django_like(i) and i.definition not in live_ix))
     _diff_multiset(diffs, "index", live_ix, scratch_ix)
