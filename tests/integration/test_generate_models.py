@@ -1,0 +1,47 @@
+"""Step 1 on the lab: models generated from each live database match the
+sample Django app's committed models, and a re-run changes nothing."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from . import lab
+
+pytestmark = pytest.mark.integration
+
+COMMITTED_MODELS = lab.REPO / "lab" / "django" / "helpdesk" / "models.py"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("models")
+    run = lab.run_playbook("generate-models.yml",
+                           extravars={"takeover_models_output_dir": f"{out}/{{{{ takeover_env }}}}"})
+    assert run.rc == 0, run.stdout[-3000:]
+    yield out, run
+    shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.parametrize("env", lab.ENVS)
+def test_generated_models_match_the_committed_app(generated, env):
+    out, _ = generated
+    assert (out / env / "models.py").read_text() == COMMITTED_MODELS.read_text()
+
+
+@pytest.mark.parametrize("env", lab.ENVS)
+def test_audit_names_the_keyless_table_as_a_blocker(generated, env):
+    out, _ = generated
+    findings = json.loads((out / env / "audit.json").read_text())
+    text = json.dumps(findings)
+    assert "audit_log" in text and "blocker" in text
+    assert "audit_log" in (out / env / "audit.md").read_text()
+
+
+def test_second_generation_changes_nothing(generated):
+    out, _ = generated
+    run = lab.run_playbook("generate-models.yml",
+                           extravars={"takeover_models_output_dir": f"{out}/{{{{ takeover_env }}}}"})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run.changed_hosts() == {}, run.stdout[-3000:]
