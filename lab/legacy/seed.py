@@ -20,6 +20,7 @@ ticket_tags, comments and audit_log rows), so memory stays flat whatever
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 from datetime import datetime, timedelta, timezone
@@ -117,8 +118,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, required=True,
                         help="number of users including 'admin' (>= 1)")
     parser.add_argument("--tickets", type=int, required=True, help="number of tickets (>= 0)")
-    parser.add_argument("--password-hash", required=True,
-                        help="hash for every user, made by PHP password_hash() (e.g. $2y$10$...)")
+    # The environment keeps the hash out of process listings.
+    parser.add_argument("--password-hash", default=os.environ.get("SEED_PASSWORD_HASH"),
+                        help="hash for every user, made by PHP password_hash() (e.g. $2y$10$...); "
+                             "default: $SEED_PASSWORD_HASH")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--comments-per-ticket", type=int, default=3,
                         help="exact number of comments on each ticket (default 3)")
@@ -130,6 +133,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name in ("tickets", "comments_per_ticket", "tags"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
+    if not args.password_hash:
+        parser.error("--password-hash or $SEED_PASSWORD_HASH is required")
     if not args.password_hash.startswith("$") or any(c in args.password_hash for c in " \t\r\n\\"):
         parser.error("--password-hash does not look like a PHP password_hash() result "
                      "(expected something like $2y$10$...)")
