@@ -79,12 +79,13 @@ def http_port(host: str) -> int:
     raise KeyError(f"{host} publishes no HTTP port")
 
 
-def _envvars() -> dict[str, str]:
+def _envvars(overrides: dict[str, str] | None = None) -> dict[str, str]:
     return {
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         "TAKEOVER_LAB_NAME": LAB_NAME,
         "TAKEOVER_LAB_PORT_OFFSET": str(PORT_OFFSET),
         "ANSIBLE_NOCOLOR": "1",
+        **(overrides or {}),
     }
 
 
@@ -106,14 +107,14 @@ class Run:
         return bad
 
 
-def _run(**kwargs) -> Run:
+def _run(*, env: dict[str, str] | None = None, inventory: Path = INVENTORY, **kwargs) -> Run:
     private = tempfile.mkdtemp(prefix="takeover-runner-")
     try:
         runner = ansible_runner.run(
             private_data_dir=private,
             project_dir=str(REPO),
-            inventory=str(INVENTORY),
-            envvars=_envvars(),
+            inventory=str(inventory),
+            envvars=_envvars(env),
             quiet=True,
             suppress_env_files=True,
             **kwargs,
@@ -126,14 +127,15 @@ def _run(**kwargs) -> Run:
 
 
 def run_playbook(playbook: str, *, check: bool = False, diff: bool = False,
-                 extravars: dict | None = None, limit: str | None = None) -> Run:
+                 extravars: dict | None = None, limit: str | None = None,
+                 env: dict[str, str] | None = None, inventory: Path = INVENTORY) -> Run:
     cmdline = []
     if check:
         cmdline.append("--check")
     if diff:
         cmdline.append("--diff")
     return _run(playbook=str(REPO / "playbooks" / playbook), cmdline=" ".join(cmdline) or None,
-                extravars=extravars or {}, limit=limit)
+                extravars=extravars or {}, limit=limit, env=env, inventory=inventory)
 
 
 def run_module(host: str, module: str, args: dict, *, become_user: str | None = None) -> dict:
