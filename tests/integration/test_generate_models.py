@@ -39,6 +39,17 @@ def test_audit_names_the_keyless_table_as_a_blocker(generated, env):
     assert "audit_log" in (out / env / "audit.md").read_text()
 
 
+@pytest.mark.parametrize("env", lab.ENVS)
+def test_models_are_proved_against_each_live_database(generated, env):
+    out, run = generated
+    assert "models and database agree" in run.stdout
+    proof = json.loads((out / env / "proof.json").read_text())
+    assert proof["ok"] is True
+    statuses = {table: result["status"] for table, result in proof["tables"].items()}
+    assert statuses.pop("audit_log") == "blocked"
+    assert set(statuses.values()) == {"exact"}, statuses
+
+
 def test_second_generation_changes_nothing(generated):
     out, _ = generated
     run = lab.run_playbook("generate-models.yml",
