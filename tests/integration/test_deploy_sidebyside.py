@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import shutil
+import time
 import uuid
 
 import pytest
@@ -47,9 +49,13 @@ def admin_password() -> str:
 @pytest.fixture(scope="session")
 def deployed():
     before = {h: (legacy_schema(h, False), legacy_schema(h, True)) for h in DB_HOSTS}
+    started = time.monotonic()
     first = lab.run_playbook("deploy-sidebyside.yml")
+    timed = time.monotonic()
     assert first.rc == 0 and not first.failed_hosts(), first.stdout[-3000:]
     second = lab.run_playbook("deploy-sidebyside.yml")
+    print(f"\ndeploy-sidebyside wall time: first run {timed - started:.0f} s, "
+          f"re-run {time.monotonic() - timed:.0f} s")
     check = lab.run_playbook("deploy-sidebyside.yml", check=True, diff=True)
     after = {h: (legacy_schema(h, False), legacy_schema(h, True)) for h in DB_HOSTS}
     return {"first": first, "second": second, "check": check, "before": before, "after": after}
@@ -207,6 +213,36 @@ def test_no_secret_in_a_wide_file_or_in_ps(deployed, host, secrets):
 
 def current_target(host: str) -> str:
     return lab.run_module(host, "ansible.builtin.stat", {"path": f"{APP_ROOT}/current"})["stat"]["lnk_source"]
+
+
+def releases(host: str) -> set[str]:
+    found = lab.run_module(host, "ansible.builtin.find", {
+        "paths": f"{APP_ROOT}/releases", "file_type": "directory"})["files"]
+    return {f["path"] for f in found}
+
+
+def test_unhealthy_release_never_goes_live_and_stops_the_run(deployed, tmp_path):
+    # The WSGI module raises: check --deploy, migrate and collectstatic pass,
+    # only the health check of the new release (a real gunicorn) catches it.
+    broken = tmp_path / "app"
+    shutil.copytree(lab.REPO / "lab" / "django", broken,
+                    ignore=shutil.ignore_patterns("__pycache__", "staticfiles", ".venv"))
+    wsgi = broken / "helpdesk_site" / "wsgi.py"
+    wsgi.write_text(wsgi.read_text() + "\nraise RuntimeError('deliberately broken release')\n")
+    host = "dev-app"
+    live, kept = current_target(host), releases(host)
+
+    run = lab.run_playbook("deploy-sidebyside.yml", limit="localhost,dev,stage",
+                           extravars={"takeover_django_app_source_dir": str(broken)})
+    assert run.rc != 0
+    assert set(run.failed_hosts()) == {host}
+    assert current_target(host) == live
+    assert releases(host) == kept, "the release that never went live was left behind"
+    # The first failure stops everything after it: stage was not touched.
+    touched = {e["event_data"].get("host") for e in run.events
+               if e.get("event") == "runner_on_ok" and e["event_data"].get("role")}
+    assert "stage-app" not in touched and "stage-db" not in touched
+    assert lab.Browser(host).request("/_takeover/django/healthz")[0] == 200
 
 
 def test_rollback_returns_to_the_previous_release(deployed):
