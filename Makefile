@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help venv deps demo down test lint unit molecule integration clean
 
 help:
-	@echo "make demo         lab up (6 hosts), legacy PHP app on dev, stage and prod, URLs printed"
+	@echo "make demo         lab up (6 hosts), legacy PHP app, then Django side by side on dev, stage, prod; URLs printed"
 	@echo "make test         lint, unit tests, molecule test (full lab in CI)"
 	@echo "make down         remove the demo lab"
 	@echo "make integration  the integration tests against the running demo lab"
@@ -32,6 +32,7 @@ deps:
 
 demo: venv deps
 	scripts/lab up
+	$(BIN)/ansible-playbook playbooks/deploy-sidebyside.yml
 	scripts/lab urls
 
 down: venv
