@@ -173,13 +173,16 @@ class Browser:
         self.base = f"http://127.0.0.1:{http_port(host)}"
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.extra_cookies = cookies or {}
+        # Into the jar, not a Cookie header: urllib sends no jar cookie at all
+        # (session, CSRF) when a request already carries that header.
+        for name, value in (cookies or {}).items():
+            self.jar.set_cookie(http.cookiejar.Cookie(
+                0, name, value, None, False, "127.0.0.1", False, False, "/", True,
+                False, None, True, None, None, {}))
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(self.base + path, data=body)
-        if self.extra_cookies:
-            req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.extra_cookies.items()))
         try:
             with self.opener.open(req, timeout=HTTP_TIMEOUT) as resp:
                 return resp.status, resp.geturl(), resp.read().decode()
