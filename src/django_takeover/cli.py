@@ -58,19 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--schema", default="public", help="schema holding the legacy tables (default: public)")
         p.add_argument("--app-label", required=True, help="Django app label of the models")
 
-    g = sub.add_parser("generate", help="run inspectdb, apply fix-ups, write models.py and the audit")
-    common(g)
-    g.add_argument("--out-models", required=True)
-    g.add_argument("--out-audit-md")
-    g.add_argument("--out-audit-json")
-    g.set_defaults(func=cmd_generate)
-
-    a = sub.add_parser("audit", help="same as generate (the audit is produced together with the models)")
-    common(a)
-    a.add_argument("--out-models", required=True)
-    a.add_argument("--out-audit-md")
-    a.add_argument("--out-audit-json")
-    a.set_defaults(func=cmd_generate)
+    # `audit` is an alias: the audit is produced together with the models.
+    for name, help_text in (
+        ("generate", "run inspectdb, apply fix-ups, write models.py and the audit"),
+        ("audit", "same as generate (the audit is produced together with the models)"),
+    ):
+        g = sub.add_parser(name, help=help_text)
+        common(g)
+        g.add_argument("--out-models", required=True)
+        g.add_argument("--out-audit-md")
+        g.add_argument("--out-audit-json")
+        g.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("prove", help="migrate the models into a scratch database and compare with the live one")
     common(p)
