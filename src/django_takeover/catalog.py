@@ -117,15 +117,15 @@ def connect(dsn: str, **kwargs) -> psycopg.Connection:
     try:
         d = conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
-        raise CatalogError(f"invalid DSN: {_first_line(exc)}") from None
+        raise CatalogError(f"invalid DSN: {first_line(exc)}") from None
     d.setdefault("connect_timeout", "10")
     try:
         return psycopg.connect(**d, **kwargs)
     except psycopg.OperationalError as exc:
-        raise CatalogError(f"cannot connect to {safe_target(dsn)}: {_first_line(exc)}") from None
+        raise CatalogError(f"cannot connect to {safe_target(dsn)}: {first_line(exc)}") from None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     # libpq prefixes its messages with 'connection to server at "h" (ip), port p failed: '.
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -267,4 +267,4 @@ def load(dsn: str, schema: str = "public") -> Schema:
         try:
             return read_schema(conn, schema)
         except psycopg.Error as exc:
-            raise CatalogError(f"cannot read the catalogs of {safe_target(dsn)}: {_first_line(exc)}") from None
+            raise CatalogError(f"cannot read the catalogs of {safe_target(dsn)}: {first_line(exc)}") from None

@@ -1,7 +1,7 @@
 """takeover-models: generate exact Django models from a legacy schema, audit them, prove them.
 
-Exit codes follow the brief shared with the Ansible playbooks: 0 ok, 1 the
-models and the database differ, 2 bad input or environment (one line on stderr).
+Exit codes (the Ansible roles rely on them): 0 ok, 1 the models and the
+database differ, 2 bad input or environment (one line on stderr).
 """
 
 from __future__ import annotations

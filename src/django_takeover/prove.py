@@ -254,7 +254,7 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING {}").format(
                 sql.Identifier(scratch_name), sql.Literal(encoding)))
         except psycopg.Error as exc:
-            raise CatalogError(f"cannot create scratch database: {catalog._first_line(exc)}") from None
+            raise CatalogError(f"cannot create scratch database: {catalog.first_line(exc)}") from None
         try:
             with catalog.connect(scratch_dsn, autocommit=True) as sconn:
                 try:
@@ -268,7 +268,7 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
                     for stmt in _stub_sql(live, keep, set(managed)):
                         sconn.execute(stmt)
                 except psycopg.Error as exc:
-                    raise CatalogError(f"cannot prepare scratch database: {catalog._first_line(exc)}") from None
+                    raise CatalogError(f"cannot prepare scratch database: {catalog.first_line(exc)}") from None
             with tempfile.TemporaryDirectory(prefix="takeover-prove-") as tmp:
                 work = Path(tmp)
                 app = work / app_label
