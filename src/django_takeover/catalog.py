@@ -36,6 +36,8 @@ class Column:
     identity: str             # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
     generated: str            # '' | 's' (stored generated column)
     owned_sequence: str | None  # sequence owned by this column (serial), if any
+    comment: str | None = None  # COMMENT ON COLUMN (Django's db_comment)
+    type_oid: int = 0
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Table:
     columns: list[Column] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
+    comment: str | None = None  # COMMENT ON TABLE (Django's Meta.db_table_comment)
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -150,12 +153,12 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
     nsp = row[0]
     tables: dict[str, Table] = {}
     oid_to_table: dict[int, Table] = {}
-    for oid, name, kind, is_part in conn.execute(
-        """SELECT c.oid, c.relname, c.relkind, c.relispartition FROM pg_class c
+    for oid, name, kind, is_part, comment in conn.execute(
+        """SELECT c.oid, c.relname, c.relkind, c.relispartition, obj_description(c.oid, 'pg_class') FROM pg_class c
            WHERE c.relnamespace = %s AND c.relkind IN ('r','p','v','m','f') ORDER BY c.relname""",
         [nsp],
     ):
-        tables[name] = oid_to_table.setdefault(oid, Table(name, kind, is_part, []))
+        tables[name] = oid_to_table.setdefault(oid, Table(name, kind, is_part, [], comment=comment))
     for child, parent in conn.execute(
         """SELECT i.inhrelid, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
            JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relnamespace = %s ORDER BY 1, 2""",
@@ -165,7 +168,8 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
             oid_to_table[child].inherits.append(parent)
 
     attnames: dict[tuple[int, int], str] = {}
-    for (relid, attnum, name, typ, typtype, is_array, notnull, default, ident, gen, owned) in conn.execute(
+    for (relid, attnum, name, typ, typtype, is_array, notnull, default, ident, gen, owned, comment,
+         type_oid) in conn.execute(
         """SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
                   COALESCE(bt.typtype, t.typtype), t.typcategory = 'A',
                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull),
@@ -173,7 +177,8 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
                   (SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
                     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
                       AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
-                      AND s.relkind = 'S' AND d.deptype IN ('a', 'i') ORDER BY 1 LIMIT 1)
+                      AND s.relkind = 'S' AND d.deptype IN ('a', 'i') ORDER BY 1 LIMIT 1),
+                  col_description(a.attrelid, a.attnum), a.atttypid
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_type bt ON t.typcategory = 'A' AND bt.oid = t.typelem
@@ -186,7 +191,8 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
         attnames[(relid, attnum)] = name
         if relid in oid_to_table:
             oid_to_table[relid].columns.append(
-                Column(name, attnum, typ, typtype, is_array, notnull, default, ident, gen, owned))
+                Column(name, attnum, typ, typtype, is_array, notnull, default, ident, gen, owned, comment,
+                       type_oid))
 
     ref_attnames: dict[tuple[int, int], str] = {}
     for relid, attnum, name in conn.execute(

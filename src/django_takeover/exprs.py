@@ -321,3 +321,38 @@ def index_key(key_def: str, columns: dict[str, tuple[str, str]], uses: set[str])
             field = columns[col][0]
             return f"{func}({field!r})"
     raise Untranslatable(f"index expression {key_def}")
+
+
+# ---------------------------------------------------------------- constants, on PostgreSQL's own parse tree
+
+def _parse_expr(text: str):
+    """The parse tree of one scalar expression, by PostgreSQL's parser (libpg_query, via pglast)."""
+    import pglast
+    try:
+        stmt = pglast.parse_sql(f"SELECT {text}")
+    except pglast.parser.ParseError as exc:
+        raise Untranslatable(f"cannot parse {text!r}: {exc}") from None
+    if len(stmt) != 1 or len(stmt[0].stmt.targetList) != 1:
+        raise Untranslatable(f"not one expression: {text!r}")
+    return stmt[0].stmt.targetList[0].val
+
+
+def is_constant(text: str) -> bool:
+    """True when the deparsed expression holds only literals, casts and unary minus (no function, no column)."""
+    from pglast import ast
+
+    def const(node) -> bool:
+        if isinstance(node, ast.A_Const):
+            return True
+        if isinstance(node, ast.TypeCast):
+            return const(node.arg)
+        if isinstance(node, ast.A_Expr) and node.lexpr is None and len(node.name) == 1 \
+                and node.name[0].sval in ("-", "+"):
+            return const(node.rexpr)
+        if isinstance(node, ast.A_ArrayExpr):
+            return all(const(e) for e in (node.elements or ()))
+        return False
+    try:
+        return const(_parse_expr(text))
+    except Untranslatable:
+        return False

@@ -34,10 +34,21 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from . import catalog, djangorun, modelsfile
+from . import catalog, djangorun, exprs, modelsfile
 from .catalog import CatalogError, Schema, Table
 
 ON_DELETE_CODE = {"CASCADE": "c", "SET_NULL": "n", "SET_DEFAULT": "d"}
+
+# Said in every report, so nobody reads "agree" as more than it is.
+COMPARED = [
+    "columns (type, NOT NULL, default value, auto-increment, generated, comment)",
+    "table comment", "primary key columns", "foreign keys (columns, target, ON DELETE)",
+    "unique, check and exclusion constraints (by definition)", "indexes (by definition)",
+]
+NOT_COMPARED = [
+    "constraint and index names", "column order", "sequence names", "ownership", "grants",
+    "FK ON UPDATE and deferrability", "triggers", "column collations", "statistics and storage settings",
+]
 
 
 @dataclass
@@ -75,10 +86,12 @@ class ProveReport:
             lines.append(f"not compared (keep-unmanaged): {len(blocked)} tables: {', '.join(blocked)}")
         if self.unmodelled:
             lines.append(f"no model (not compared): {', '.join(self.unmodelled)}")
+        lines.append(f"compared: {'; '.join(COMPARED)}")
+        lines.append(f"not compared: {'; '.join(NOT_COMPARED)}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "unmodelled": self.unmodelled,
+        return {"ok": self.ok, "unmodelled": self.unmodelled, "compared": COMPARED, "not_compared": NOT_COMPARED,
                 "tables": {t: {"status": r.status, "differences": r.differences, "reason": r.reason}
                            for t, r in sorted(self.results.items())}}
 
@@ -88,7 +101,45 @@ class ProveReport:
 NOW_RE = re.compile(r"^(now\(\)|CURRENT_TIMESTAMP|transaction_timestamp\(\))$")
 
 
-def _column_def(col: catalog.Column) -> dict:
+class ConstantDefaults:
+    """What the server would store for a constant default, so spelling never counts as a difference.
+
+    PostgreSQL deparses the same value differently depending on how it was
+    written: ``'0'::smallint`` and ``0``, ``0`` and ``0.0`` on double precision,
+    ``''::character varying`` and ``''::text``. Comparing that text cries wolf.
+    So a default that is a constant (literals and casts only, decided on
+    PostgreSQL's own parse tree) is evaluated by the server, cast to its
+    column's type: ``((expr)::type)::text``. What remains different is a real
+    difference. Anything that is not a constant (now(), nextval(), functions)
+    is still compared by its deparsed text, which is exact for those.
+    """
+
+    def __init__(self, conn: psycopg.Connection | None):
+        self.conn = conn
+        self.values: dict[tuple[str, str], str | None] = {}
+
+    def resolve(self, pairs: set[tuple[str, str]]) -> None:
+        todo = sorted(p for p in pairs if p not in self.values and exprs.is_constant(p[0]))
+        if not todo or self.conn is None:
+            return
+        items = [sql.SQL("(({})::{})::text").format(sql.SQL(e), sql.SQL(t)) for e, t in todo]
+        try:
+            row = self.conn.execute(sql.SQL("SELECT ARRAY[{}]::text[]").format(sql.SQL(", ").join(items))).fetchone()
+            self.values.update(zip(todo, row[0]))
+            return
+        except psycopg.Error:
+            pass
+        for pair, item in zip(todo, items):   # one bad constant must not hide the others
+            try:
+                self.values[pair] = self.conn.execute(sql.SQL("SELECT {}").format(item)).fetchone()[0]
+            except psycopg.Error:
+                self.values[pair] = None
+
+    def value(self, expr: str, typ: str) -> str | None:
+        return self.values.get((expr, typ))
+
+
+def _column_def(col: catalog.Column, defaults: ConstantDefaults | None = None) -> dict:
     default = col.default
     auto = ""
     if col.identity == "d" or (default or "").startswith("nextval("):
@@ -100,8 +151,16 @@ def _column_def(col: catalog.Column) -> dict:
             default = None
         elif NOW_RE.match(default):
             default = "now()"
+        elif defaults is not None and defaults.value(default, col.type) is not None:
+            default = ("value", defaults.value(default, col.type), default)
     return {"type": col.type, "not null": col.notnull, "default": default, "auto": auto,
-            "generated": col.generated or ""}
+            "generated": col.generated or "", "comment": col.comment}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return a[:2] == b[:2]        # the stored value, not its spelling
+    return a == b
 
 
 def _is_django_like(ix: catalog.Index) -> bool:
@@ -109,9 +168,23 @@ def _is_django_like(ix: catalog.Index) -> bool:
             and re.search(r"\((\S+) (varchar|text)_pattern_ops\)$", ix.definition) is not None)
 
 
-def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | None = None) -> list[str]:
+def default_pairs(live: Table, scratch: Table) -> set[tuple[str, str]]:
+    """(default, column type) of each column pair whose defaults are spelled differently."""
+    sc = {c.name: c for c in scratch.columns}
+    out = set()
+    for a in live.columns:
+        b = sc.get(a.name)
+        if b is not None and a.default and b.default and a.default != b.default:
+            out |= {(a.default, a.type), (b.default, b.type)}
+    return out
+
+
+def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | None = None,
+                  defaults: ConstantDefaults | None = None) -> list[str]:
     """Differences between a live table and the table Django created; empty when they agree."""
     diffs: list[str] = []
+    if live.comment != scratch.comment:
+        diffs.append(f"table comment: {_show(live.comment)} in database, {_show(scratch.comment)} in models")
     lc = {c.name: c for c in live.columns}
     sc = {c.name: c for c in scratch.columns}
     for name in sorted(lc.keys() - sc.keys()):
@@ -119,9 +192,9 @@ def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | No
     for name in sorted(sc.keys() - lc.keys()):
         diffs.append(f"column {name}: only in models ({sc[name].type})")
     for name in [c.name for c in live.columns if c.name in sc]:
-        a, b = _column_def(lc[name]), _column_def(sc[name])
+        a, b = _column_def(lc[name], defaults), _column_def(sc[name], defaults)
         for key in a:
-            if a[key] != b[key]:
+            if not _same(a[key], b[key]):
                 diffs.append(f"column {name}: {key} {_show(a[key])} in database, {_show(b[key])} in models")
     lpk, spk = live.primary_key, scratch.primary_key
     if (lpk.columns if lpk else None) != (spk.columns if spk else None):
@@ -161,6 +234,8 @@ def _diff_multiset(diffs, label, live: Counter, scratch: Counter):
 
 
 def _show(v):
+    if isinstance(v, tuple):
+        return v[2]
     if v in (None, ""):
         return "none"
     if v is True:
@@ -175,8 +250,15 @@ def _cols(con):
 
 
 def compare_schemas(live: Schema, scratch: Schema, tables: list[str],
-                    fk_on_delete: dict[str, dict[str, str]] | None = None) -> dict[str, TableResult]:
+                    fk_on_delete: dict[str, dict[str, str]] | None = None,
+                    defaults: ConstantDefaults | None = None) -> dict[str, TableResult]:
     out = {}
+    if defaults is not None:
+        pairs = set()
+        for name in tables:
+            if name in live.tables and name in scratch.tables:
+                pairs |= default_pairs(live.tables[name], scratch.tables[name])
+        defaults.resolve(pairs)
     for name in tables:
         lt, st = live.tables.get(name), scratch.tables.get(name)
         if lt is None:
@@ -184,7 +266,7 @@ def compare_schemas(live: Schema, scratch: Schema, tables: list[str],
         elif st is None:
             out[name] = TableResult(name, "missing", ["Django did not create this table (is the model managed?)"])
         else:
-            d = compare_table(lt, st, (fk_on_delete or {}).get(name))
+            d = compare_table(lt, st, (fk_on_delete or {}).get(name), defaults)
             out[name] = TableResult(name, "differs" if d else "exact", d)
     return out
 
@@ -192,7 +274,9 @@ def compare_schemas(live: Schema, scratch: Schema, tables: list[str],
 def compare(live_dsn: str, scratch_dsn: str, tables: list[str], schema: str = "public",
             fk_on_delete: dict[str, dict[str, str]] | None = None) -> dict[str, TableResult]:
     """Compare the named tables of two databases by definition (the API retirement reuses)."""
-    return compare_schemas(catalog.load(live_dsn, schema), catalog.load(scratch_dsn, schema), tables, fk_on_delete)
+    live, scratch = catalog.load(live_dsn, schema), catalog.load(scratch_dsn, schema)
+    with catalog.connect(live_dsn, autocommit=True) as conn:
+        return compare_schemas(live, scratch, tables, fk_on_delete, ConstantDefaults(conn))
 
 
 # ---------------------------------------------------------------- scratch database
@@ -231,6 +315,9 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
         raise CatalogError(f"cannot read models file {models_path}: {exc}") from None
     if not app_label.isidentifier():
         raise CatalogError(f"app label {app_label!r} is not a Python identifier")
+    if not any(i.db_table for i in infos):
+        # "agree: 0 tables" would be a proof of nothing.
+        raise CatalogError(f"models file {models_path} defines no models with a db_table: nothing to prove")
     live = catalog.load(live_dsn, schema)
     if not live.tables:
         raise CatalogError(f"schema {schema!r} in {catalog.safe_target(live_dsn)} has no tables")
@@ -283,7 +370,7 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
                                     schema=schema, workdir=work, apps=[app_label])
             fk_on_delete = json.loads(out or "{}")
             scratch = catalog.load(scratch_dsn, schema)
-            results.update(compare_schemas(live, scratch, managed, fk_on_delete))
+            results.update(compare_schemas(live, scratch, managed, fk_on_delete, ConstantDefaults(conn)))
         finally:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch_name)))
     return ProveReport(results, unmodelled)

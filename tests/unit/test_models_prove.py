@@ -136,7 +136,8 @@ def _one_line_error(capsys, *argv):
 @pytest.mark.parametrize("command", ["generate", "prove"])
 def test_unreachable_database(command, tmp_path, capsys):
     models = tmp_path / "m.py"
-    models.write_text("")
+    models.write_text("from django.db import models\n\nclass T(models.Model):\n    class Meta:\n"
+                      "        managed = False\n        db_table = 't'\n")
     extra = ["--out-models", str(models)] if command == "generate" else ["--models", str(models)]
     err = _one_line_error(capsys, command, "--dsn", "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=3",
                           "--app-label", "a", *extra)
