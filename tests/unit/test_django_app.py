@@ -3,15 +3,17 @@
 Django settings are never configured in this process: other tests in the same
 pytest run use Django tools in subprocesses. So the app runs in a subprocess
 (runserver, against a throwaway database), configured the way the deploy role
-configures it, through a settings overlay that star-imports the project's
-settings and replaces DATABASES, SECRET_KEY, ALLOWED_HOSTS, STATIC_ROOT and
-LOGGING.
+configures it: through the settings overlay the deploy role renders
+(roles/takeover_django_app/templates/takeover_settings.py.j2, rendered here
+with Jinja2), which star-imports the project's settings and replaces
+DATABASES, SECRET_KEY, ALLOWED_HOSTS, STATIC_ROOT and LOGGING.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.cookiejar
+import json
 import os
 import re
 import secrets
@@ -25,35 +27,26 @@ import urllib.request
 from pathlib import Path
 
 import bcrypt
+import jinja2
 import psycopg
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO_ROOT / "lab/django"
 SCHEMA_SQL = REPO_ROOT / "lab/legacy/schema.sql"
 # Every app Django may migrate; the legacy app "helpdesk" is never among them.
-OWN_APPS = ["contenttypes", "auth", "admin", "sessions", "takeover_auth"]
+OWN_APPS = ["contenttypes", "auth", "admin", "sessions", "takeover", "takeover_auth"]
 
 PASSWORDS = {"alice": "alice-Secret-1", "bob": "bob-Secret-2", "carol": "carol-Secret-3"}
 
-OVERLAY = """\
-from helpdesk_site.settings import *  # noqa: F401,F403
+ROLE_DIR = REPO_ROOT / "roles/takeover_django_app"
+OVERLAY_TEMPLATE = ROLE_DIR / "templates/takeover_settings.py.j2"
 
-# What the deploy role renders, plus test-only hooks. No OPTIONS: the
-# search_path comes from the database, as it does from the role in production.
-DATABASES = {{
-    "default": {{
-        "ENGINE": "django.db.backends.postgresql",
-        "HOST": "127.0.0.1",
-        "PORT": {port},
-        "NAME": {name!r},
-        "USER": {user!r},
-    }}
-}}
-SECRET_KEY = {secret!r}
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-STATIC_ROOT = {static_root!r}
-LOGGING = {{**LOGGING}}
+# Test-only hooks on top of the overlay the deploy role renders.
+TEST_OVERLAY = """\
+from takeover_settings import *  # noqa: F401,F403
+
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = {mail_dir!r}
 ADMINS = [("Ops", "ops@example.invalid")]
@@ -162,24 +155,52 @@ class App:
         return client
 
 
-def app_env(overlay_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HELPDESK_"))}
+def render_overlay(directory: Path, cluster, dsn: str, project: str, **overrides) -> dict:
+    """
+    Render the deploy role's real settings overlay into ``directory`` as
+    takeover_settings.py, with the role's defaults and this test's database.
+    Returns the environment the role's service file would provide.
+    """
+    defaults = yaml.safe_load((ROLE_DIR / "defaults/main.yml").read_text())
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["to_json"] = json.dumps  # Ansible's filter of the same name
+    variables = {
+        "ansible_managed": "Rendered by tests/unit/test_django_app.py",
+        "takeover_django_app_project": project,
+        "takeover_django_app_allowed_hosts": ["127.0.0.1", "localhost"],
+        "takeover_django_app_db_host": "127.0.0.1",
+        "takeover_django_app_db_port": cluster.port,
+        "takeover_django_app_db_name": re.search(r"dbname=(\S+)", dsn).group(1),
+        "takeover_django_app_db_user": cluster.user,
+        "takeover_django_app_db_schema": "django",
+        "takeover_django_app_legacy_db_schema": defaults["takeover_django_app_legacy_db_schema"],
+        "takeover_django_app_db_conn_max_age": defaults["takeover_django_app_db_conn_max_age"],
+        "takeover_django_app_log_level": defaults["takeover_django_app_log_level"],
+        **overrides,
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    text = env.from_string(OVERLAY_TEMPLATE.read_text()).render(variables)
+    (directory / "takeover_settings.py").write_text(text)
+    return {"TAKEOVER_DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "TAKEOVER_DJANGO_DB_PASSWORD": ""}
+
+
+def app_env(overlay_dir: Path, project_dir: Path = PROJECT_DIR, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "HELPDESK_", "TAKEOVER_"))}
     env.update(
-        PYTHONPATH=os.pathsep.join([str(overlay_dir), str(PROJECT_DIR)]),
+        PYTHONPATH=os.pathsep.join([str(overlay_dir), str(project_dir)]),
         DJANGO_SETTINGS_MODULE="test_overlay",
         PYTHONUNBUFFERED="1",
+        **json.loads((overlay_dir / "service_env.json").read_text()),
         **extra,
     )
     return env
 
 
-def write_overlay(directory: Path, cluster, dsn: str) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    dbname = re.search(r"dbname=(\S+)", dsn).group(1)
-    (directory / "test_overlay.py").write_text(OVERLAY.format(
-        port=cluster.port, name=dbname, user=cluster.user, secret=secrets.token_urlsafe(50),
-        static_root=str(directory / "static"), mail_dir=str(directory / "mail"),
-    ))
+def write_overlay(directory: Path, cluster, dsn: str, **overrides) -> None:
+    service_env = render_overlay(directory, cluster, dsn, "helpdesk_site", **overrides)
+    (directory / "service_env.json").write_text(json.dumps(service_env))
+    (directory / "test_overlay.py").write_text(TEST_OVERLAY.format(mail_dir=str(directory / "mail")))
     (directory / "test_urls.py").write_text(TEST_URLS)
 
 
@@ -318,9 +339,9 @@ def test_login_verifies_php_hash_without_rewriting_it(app):
     # The shadow user lives in Django's schema, linked by legacy id, flags from is_admin.
     assert app.sql(
         "SELECT u.username, u.is_staff, u.is_superuser, u.password LIKE '!%%', l.legacy_user_id "
-        "FROM django.auth_user u JOIN django.takeover_auth_legacylink l ON l.user_id = u.id"
+        "FROM django.auth_user u JOIN django.takeover_legacylink l ON l.user_id = u.id"
         " WHERE u.username = 'Alice'"
-    ) == [("Alice", True, True, True, alice)]
+    ) == [("Alice", True, True, True, str(alice))]
 
 
 def test_create_edit_comment_write_legacy_rows_and_audit(app):
@@ -444,8 +465,8 @@ def test_shadow_user_follows_renames_in_php(app):
     def shadow(legacy_id):
         return app.sql(
             "SELECT u.id, u.username FROM django.auth_user u "
-            "JOIN django.takeover_auth_legacylink l ON l.user_id = u.id "
-            "WHERE l.legacy_user_id = %s", [legacy_id])
+            "JOIN django.takeover_legacylink l ON l.user_id = u.id "
+            "WHERE l.legacy_user_id = %s", [str(legacy_id)])
 
     (dave,) = app.sql(
         "INSERT INTO users (username, email, password_hash) VALUES ('dave', 'd@example.invalid', %s)"
@@ -523,11 +544,11 @@ def test_legacy_app_has_no_migrations(app):
     # Everything is applied; nothing is left for any app, helpdesk included.
     assert "No planned migration operations" in app.manage("migrate", "--plan").stdout
     # The link model's migration is complete (exit 1 would mean changes).
-    app.manage("makemigrations", "--check", "--dry-run", "takeover_auth")
+    app.manage("makemigrations", "--check", "--dry-run", "takeover", "takeover_auth")
     tables = {r[0] for r in app.sql(
         "SELECT table_schema || '.' || table_name FROM information_schema.tables "
         "WHERE table_schema IN ('django', 'public')")}
-    assert "django.django_migrations" in tables and "django.takeover_auth_legacylink" in tables
+    assert "django.django_migrations" in tables and "django.takeover_legacylink" in tables
     assert not {t for t in tables if t.startswith("public.") and ("django" in t or "auth" in t)}
 
 
@@ -540,7 +561,7 @@ def test_migrate_refuses_without_django_schema(pg_cluster, tmp_path):
         env=app_env(tmp_path), capture_output=True, text=True, timeout=60,
     )
     assert result.returncode != 0
-    assert "helpdesk.E001" in result.stderr
+    assert "takeover.E010" in result.stderr
     assert dump_public_schema(dsn) == before
     # Nor does such a release pass its health check.
     with running_server(app_env(tmp_path), free_port(), tmp_path / "server.log") as status:
@@ -548,10 +569,7 @@ def test_migrate_refuses_without_django_schema(pg_cluster, tmp_path):
 
 
 def test_healthz_503_when_database_is_down(pg_cluster, tmp_path):
-    write_overlay(tmp_path, pg_cluster, pg_cluster.dsn())
-    overlay = tmp_path / "test_overlay.py"
-    overlay.write_text(overlay.read_text().replace(
-        f'"PORT": {pg_cluster.port},', f'"PORT": {free_port()},'))
+    write_overlay(tmp_path, pg_cluster, pg_cluster.dsn(), takeover_django_app_db_port=free_port())
     with running_server(app_env(tmp_path), free_port(), tmp_path / "server.log",
                         plain_wsgi=True) as status:
         assert status == 503

@@ -5,6 +5,3 @@ class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = "Helpdesk (legacy tables)"
     default_auto_field = "django.db.models.AutoField"
-
-    def ready(self):
-        from . import checks  # noqa: F401  (registers the system check)

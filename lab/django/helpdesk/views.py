@@ -1,26 +1,21 @@
 from collections import defaultdict
-import logging
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Now
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit
 from .auth import legacy_user_id
 from .forms import CommentForm, LegacyAuthenticationForm, TicketForm
 from .models import Comments, Tags, Tickets, TicketStatuses, TicketTags, Users
-
-logger = logging.getLogger("helpdesk.health")
 
 PAGE_SIZE = 25
 
@@ -208,31 +203,6 @@ def ticket_edit(request, ticket_id):
             },
         )
     return render(request, "helpdesk/ticket_form.html", {"form": form, "ticket": ticket})
-
-
-@never_cache
-@require_safe
-@transaction.non_atomic_requests
-def healthz(request):
-    # Not atomic: ATOMIC_REQUESTS would open the connection before the view
-    # runs, turning a database outage into a 500 instead of this 503.
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.execute(
-                "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.oid = to_regclass('django_migrations')"
-            )
-            row = cursor.fetchone()
-            if row is None or row[0] != settings.DJANGO_DB_SCHEMA:
-                raise DatabaseError(
-                    f"django_migrations is not in schema {settings.DJANGO_DB_SCHEMA!r}: {row!r}"
-                )
-            cursor.execute("SELECT count(*) FROM django_migrations")
-    except DatabaseError as exc:
-        logger.warning("Health check failed: %s", exc)
-        return HttpResponse("unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def _legacy_ticket_id(request):

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The reusable takeover app (label "takeover"): legacy sign-in, shadow
+    # user links, health view, checks. takeover_auth only keeps the
+    # migrations that moved its old links into it.
+    "django_takeover.djangoapp",
     "takeover_auth",
     "helpdesk",
 ]
@@ -83,11 +87,12 @@ TEMPLATES = [
 WSGI_APPLICATION = "helpdesk_site.wsgi.application"
 
 # Django's own tables (auth, contenttypes, sessions, admin, django_migrations,
-# takeover_auth) live in their own PostgreSQL schema, first on the
+# takeover) live in their own PostgreSQL schema, first on the
 # search_path; the legacy tables stay in the legacy schema behind it. In
 # production the database role also has this search_path set server-side,
 # so an overlay that drops OPTIONS still lands in the right schema.
-# helpdesk.checks refuses to migrate when the first schema is not this one.
+# The takeover app's check (takeover.E010) refuses to migrate when the first
+# schema is not this one, and its /healthz answers 503.
 DJANGO_DB_SCHEMA = os.environ.get("DJANGO_DB_SCHEMA", "django")
 LEGACY_DB_SCHEMA = os.environ.get("LEGACY_DB_SCHEMA", "public")
 
@@ -113,13 +118,27 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-# Legacy users sign in against the legacy users table. ModelBackend is
+# Legacy users sign in against the legacy users table (docs/django-app.md in
+# django-takeover lists every TAKEOVER_* setting). ModelBackend is
 # deliberately absent: shadow users have unusable passwords, and a local
 # password must never become a second way in that PHP does not know about.
-AUTHENTICATION_BACKENDS = ["helpdesk.auth.LegacyUserBackend"]
+AUTHENTICATION_BACKENDS = ["django_takeover.djangoapp.auth.LegacyUserBackend"]
 
-# Django's hashers are never used for legacy users (the backend checks bcrypt
-# itself and never writes users.password_hash), so the defaults stay.
+TAKEOVER_DJANGO_DB_SCHEMA = DJANGO_DB_SCHEMA
+TAKEOVER_LEGACY_USER_MODEL = "helpdesk.Users"
+TAKEOVER_LEGACY_USERNAME_FIELD = "username"
+TAKEOVER_LEGACY_PASSWORD_FIELD = "password_hash"
+# PHP's login.php: WHERE lower(username) = lower(?) AND is_active.
+TAKEOVER_LEGACY_USERNAME_CASE_INSENSITIVE = True
+TAKEOVER_LEGACY_ACTIVE_FIELD = "is_active"
+TAKEOVER_LEGACY_ADMIN_FIELD = "is_admin"
+TAKEOVER_LEGACY_EMAIL_FIELD = "email"
+TAKEOVER_LEGACY_FULL_NAME_FIELD = "full_name"
+TAKEOVER_LEGACY_LAST_LOGIN_FIELD = "last_login"
+TAKEOVER_LOGIN_HOOK = "helpdesk.auth.record_login"
+# "never" while PHP is in service: a hash PHP cannot verify would lock the
+# user out of PHP. Retirement sets "on-login".
+TAKEOVER_PASSWORD_REHASH = os.environ.get("TAKEOVER_PASSWORD_REHASH", "never")
 
 AUTH_PASSWORD_VALIDATORS = []
 

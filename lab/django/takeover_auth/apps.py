@@ -3,12 +3,14 @@ from django.apps import AppConfig
 
 class TakeoverAuthConfig(AppConfig):
     """
-    Django-side state of the takeover, kept apart from the legacy models.
+    What is left of the sample's own takeover app: its migrations.
 
-    A separate app so that `migrate takeover_auth` can run with Django's own
-    apps while the legacy app (helpdesk) is never migrated during side by side.
+    Its LegacyLink table predates the reusable app. Migration 0002 copies the
+    links into takeover.LegacyLink and drops the model from Django's state but
+    not the table, so a rollback to a release from before the move still
+    finds its links. Keep the app installed, and migrated after "takeover".
     """
 
     name = "takeover_auth"
-    verbose_name = "Takeover: legacy user links"
+    verbose_name = "Takeover (sample, pre-app links)"
     default_auto_field = "django.db.models.AutoField"
