@@ -129,11 +129,20 @@ def connect(dsn: str, **kwargs) -> psycopg.Connection:
 
 
 def first_line(exc: BaseException) -> str:
+    """One line for an error, keeping its cause.
+
+    libpq's message is 'connection failed: connection to server at "h", port p
+    failed: Connection refused' plus a hint line; the cause sits in the middle,
+    so the target prefix (already named by the caller) is removed and the
+    remaining lines are joined, never trimmed.
+    """
     text = str(exc).strip()
-    # libpq prefixes its messages with 'connection to server at "h" (ip), port p failed: '.
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    line = lines[-1] if lines else exc.__class__.__name__
-    return re.sub(r'^connection to server .*? failed: ', "", line)
+    if not lines:
+        return exc.__class__.__name__
+    lines[0] = re.sub(r'^(connection (failed|is bad): )?connection to server .*? failed: ', "", lines[0])
+    return " ".join(ln if ln.endswith((".", "?", ":")) or i == len(lines) - 1 else ln + "."
+                    for i, ln in enumerate(lines)) if len(lines) > 1 else lines[0]
 
 
 def _strip_index_def(defn: str, qname: str, qtable: str, short: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,8 +23,31 @@ def _write(path: str, text: str) -> None:
         p.write_text(text)
 
 
+def _check_output(path: str | None, what: str) -> None:
+    """Fail before any work when an output file could not be written (exit 2, never a traceback)."""
+    if not path:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise CatalogError(f"{what} {path} is a directory, not a file")
+    if p.exists():
+        if not os.access(p, os.W_OK):
+            raise CatalogError(f"{what} {path} is not writable")
+        return
+    parent = p.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CatalogError(f"{what} {path} cannot be created: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CatalogError(f"{what} {path} cannot be created: {parent} is not writable")
+
+
 def cmd_generate(args) -> int:
     from . import generate
+    for path, what in ((args.out_models, "--out-models"), (args.out_audit_md, "--out-audit-md"),
+                       (args.out_audit_json, "--out-audit-json")):
+        _check_output(path, what)
     result = generate.generate(args.dsn, args.schema, args.app_label)
     _write(args.out_models, result.models_source)
     if args.out_audit_md:
@@ -41,6 +65,7 @@ def cmd_prove(args) -> int:
     from . import prove
     if not Path(args.models).is_file():
         raise CatalogError(f"models file {args.models} does not exist")
+    _check_output(args.json, "--json")
     report = prove.prove(args.dsn, Path(args.models), args.app_label, args.schema,
                          via_migrations=args.via_migrations)
     if args.json:

@@ -46,6 +46,8 @@ def preflight(conn: psycopg.Connection, schema: Schema, dsn: str):
 
 
 def generate(dsn: str, schema: str = "public", app_label: str = "legacy") -> Result:
+    if not app_label.isidentifier():
+        raise CatalogError(f"app label {app_label!r} is not a Python identifier")
     with catalog.connect(dsn, autocommit=True) as conn:
         try:
             snap = catalog.read_schema(conn, schema)

@@ -182,3 +182,33 @@ def test_prove_via_real_migrations_agrees_too(legacy_dsn, legacy_models, capsys)
                        "--app-label", "helpdesk", "--via-migrations")
     assert rc == 0, out + err
     assert out.startswith("models and database agree: 6 tables")
+
+
+# ---------------------------------------------------------------- outputs checked before the work starts
+
+@pytest.mark.parametrize("where", ["directory", "under-a-file"])
+def test_generate_output_that_cannot_be_written(legacy_dsn, tmp_path, capsys, where):
+    (tmp_path / "file").write_text("x")
+    out = {"directory": tmp_path, "under-a-file": tmp_path / "file" / "models.py"}[where]
+    err = _one_line_error(capsys, "generate", "--dsn", legacy_dsn, "--app-label", "helpdesk",
+                          "--out-models", str(out))
+    assert "--out-models" in err and ("is a directory" in err or "is a file" in err)
+
+
+def test_prove_json_that_cannot_be_written(legacy_dsn, legacy_models, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    err = _one_line_error(capsys, "prove", "--dsn", legacy_dsn, "--models", str(legacy_models / "models.py"),
+                          "--app-label", "helpdesk", "--json", str(tmp_path / "file" / "prove.json"))
+    assert "--json" in err and "is a file" in err
+
+
+def test_generate_rejects_an_app_label_that_is_not_an_identifier(legacy_dsn, tmp_path, capsys):
+    err = _one_line_error(capsys, "generate", "--dsn", legacy_dsn, "--app-label", "help-desk",
+                          "--out-models", str(tmp_path / "m.py"))
+    assert "not a Python identifier" in err
+
+
+def test_connection_errors_keep_their_cause(tmp_path, capsys):
+    err = _one_line_error(capsys, "generate", "--dsn", "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=3",
+                          "--app-label", "a", "--out-models", str(tmp_path / "m.py"))
+    assert "Connection refused" in err
