@@ -74,6 +74,15 @@ def cmd_prove(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_scaffold(args) -> int:
+    from . import scaffold
+    out = Path(args.out)
+    result = scaffold.scaffold(Path(args.models), out, project=args.project, app_label=args.app_label,
+                               legacy_schema=args.schema)
+    print(result.render(out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="takeover-models", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build the scratch tables with makemigrations + migrate instead of migrate --run-syncdb "
                         "(exercises migration files too; minutes on schemas of several hundred tables)")
     p.set_defaults(func=cmd_prove)
+
+    s = sub.add_parser("scaffold", help="create a deployable Django project around a generated models.py "
+                                        "(re-runnable; never overwrites a file edited by hand)")
+    s.add_argument("--models", required=True, help="the models.py written by generate")
+    s.add_argument("--out", required=True, help="directory of the project (created if missing)")
+    s.add_argument("--project", default="takeover_site", help="package holding settings.py (default: takeover_site)")
+    s.add_argument("--app-label", default="legacy", help="app label of the legacy models (default: legacy)")
+    s.add_argument("--schema", default="public", help="schema holding the legacy tables (default: public)")
+    s.set_defaults(func=cmd_scaffold)
     return parser
 
 
