@@ -67,7 +67,7 @@ def cmd_prove(args) -> int:
         raise CatalogError(f"models file {args.models} does not exist")
     _check_output(args.json, "--json")
     report = prove.prove(args.dsn, Path(args.models), args.app_label, args.schema,
-                         via_migrations=args.via_migrations)
+                         via_migrations=args.via_migrations, scratch=args.scratch, pg_bindir=args.pg_bindir)
     if args.json:
         _write(args.json, json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
     print(report.render())
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--via-migrations", action="store_true",
                    help="build the scratch tables with makemigrations + migrate instead of migrate --run-syncdb "
                         "(exercises migration files too; minutes on schemas of several hundred tables)")
+    p.add_argument("--scratch", choices=("tempcluster", "server"), default="tempcluster",
+                   help="where to build the scratch tables: tempcluster (default) = a throwaway cluster of the live "
+                        "server's version under a temporary directory on this host, unix socket only, always "
+                        "removed; server = a temporary database on the live server (needs CREATEDB)")
+    p.add_argument("--pg-bindir", help="directory of initdb/pg_ctl for --scratch tempcluster "
+                                       "(default: found from the live server's major version)")
     p.set_defaults(func=cmd_prove)
 
     s = sub.add_parser("scaffold", help="create a deployable Django project around a generated models.py "

@@ -2,8 +2,9 @@
 
 The comparison (``compare``) is a plain function over two catalog snapshots so
 retirement can reuse it on every environment. ``prove`` adds the scratch
-database around it: created on the live server (so same version, same
-deparser), dropped in every case.
+place around it (``scratch.py``): by default a throwaway cluster of the live
+server's major version on this host, so the same deparser, and nothing
+touched on the live cluster; removed in every case.
 
 Deliberate normalisations (each documented in docs/model-tools.md):
 - an auto-increment key is one concept: a serial (DEFAULT nextval) and
@@ -24,17 +25,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from . import catalog, djangorun, exprs, modelsfile
+from . import scratch as scratch_mod
 from .catalog import CatalogError, Schema, Table
 
 ON_DELETE_CODE = {"CASCADE": "c", "SET_NULL": "n", "SET_DEFAULT": "d"}
@@ -300,8 +301,8 @@ def _stub_sql(live: Schema, keep: set[str], managed: set[str]) -> list[sql.Compo
 
 
 def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "public",
-          via_migrations: bool = False) -> ProveReport:
-    """Build the models' tables in a scratch database on the live server and compare.
+          via_migrations: bool = False, scratch: str = "tempcluster", pg_bindir: str | None = None) -> ProveReport:
+    """Build the models' tables in a scratch place (``scratch.py``: a throwaway cluster by default) and compare.
 
     By default the tables are created with ``migrate --run-syncdb`` (linear in
     the number of models); ``via_migrations`` runs makemigrations + migrate
@@ -327,50 +328,38 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
     results = {t: TableResult(t, "blocked", reason=modelled[t].keep_unmanaged) for t in sorted(keep)}
     unmodelled = sorted(t for t, tb in live.tables.items() if t not in modelled)
 
-    scratch_name = f"takeover_prove_{uuid.uuid4().hex[:12]}"
-    scratch_dsn = make_conninfo(live_dsn, dbname=scratch_name)
-    with catalog.connect(live_dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT rolcreatedb OR rolsuper, current_user FROM pg_roles "
-                           "WHERE rolname = current_user").fetchone()
-        if not row or not row[0]:
-            raise CatalogError(f"role {row[1] if row else '?'!r} may not create databases: prove needs CREATEDB "
-                               "(ALTER ROLE ... CREATEDB) or a superuser to build its scratch database")
-        encoding = conn.execute("SELECT pg_encoding_to_char(encoding) FROM pg_database "
-                                "WHERE datname = current_database()").fetchone()[0]
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING {}").format(
-                sql.Identifier(scratch_name), sql.Literal(encoding)))
-        except psycopg.Error as exc:
-            raise CatalogError(f"cannot create scratch database: {catalog.first_line(exc)}") from None
-        try:
-            with catalog.connect(scratch_dsn, autocommit=True) as sconn:
-                try:
-                    if schema != "public":
-                        sconn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-                    for ext, ext_schema in live.extensions:
-                        sconn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(ext_schema)))
-                        sconn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
-                            sql.Identifier(ext), sql.Identifier(ext_schema)))
-                    sconn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
-                    for stmt in _stub_sql(live, keep, set(managed)):
-                        sconn.execute(stmt)
-                except psycopg.Error as exc:
-                    raise CatalogError(f"cannot prepare scratch database: {catalog.first_line(exc)}") from None
-            with tempfile.TemporaryDirectory(prefix="takeover-prove-") as tmp:
-                work = Path(tmp)
-                app = work / app_label
-                app.mkdir()
-                (app / "__init__.py").write_text("")
-                if via_migrations:
-                    (app / "migrations").mkdir()
-                    (app / "migrations" / "__init__.py").write_text("")
-                (app / "models.py").write_text(modelsfile.flip_managed(source))
-                out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
-                                                  "via_migrations": via_migrations},
-                                    schema=schema, workdir=work, apps=[app_label])
-            fk_on_delete = json.loads(out or "{}")
-            scratch = catalog.load(scratch_dsn, schema)
-            results.update(compare_schemas(live, scratch, managed, fk_on_delete, ConstantDefaults(conn)))
-        finally:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch_name)))
+    with catalog.connect(live_dsn, autocommit=True) as conn, \
+            scratch_mod.scratch(scratch, conn, live_dsn, pg_bindir) as scratch_dsn:
+        with catalog.connect(scratch_dsn, autocommit=True) as sconn:
+            try:
+                if schema != "public":
+                    sconn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                for ext, ext_schema in live.extensions:
+                    sconn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(ext_schema)))
+                    sconn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
+                        sql.Identifier(ext), sql.Identifier(ext_schema)))
+                sconn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
+                for stmt in _stub_sql(live, keep, set(managed)):
+                    sconn.execute(stmt)
+            except psycopg.Error as exc:
+                raise CatalogError(f"cannot prepare scratch database: {catalog.first_line(exc)}") from None
+        with tempfile.TemporaryDirectory(prefix="takeover-prove-app-") as tmp:
+            work = Path(tmp)
+            app = work / app_label
+            app.mkdir()
+            (app / "__init__.py").write_text("")
+            if via_migrations:
+                (app / "migrations").mkdir()
+                (app / "migrations" / "__init__.py").write_text("")
+            fields_py = Path(models_path).parent / "fields.py"
+            if fields_py.is_file():
+                # generate writes the custom field classes the models import beside models.py.
+                shutil.copy(fields_py, app / "fields.py")
+            (app / "models.py").write_text(modelsfile.flip_managed(source))
+            out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
+                                              "via_migrations": via_migrations},
+                                schema=schema, workdir=work, apps=[app_label])
+        fk_on_delete = json.loads(out or "{}")
+        scratch_schema = catalog.load(scratch_dsn, schema)
+        results.update(compare_schemas(live, scratch_schema, managed, fk_on_delete, ConstantDefaults(conn)))
     return ProveReport(results, unmodelled)

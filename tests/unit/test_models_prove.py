@@ -1,5 +1,6 @@
 """The CLI end to end on the sample schema: generate, prove, prove after the live schema moves, bad input."""
 
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -106,11 +107,15 @@ def test_prove_always_drops_its_scratch_database(pg_cluster, legacy_dsn, tmp_pat
     bad.write_text("from django.db import models\n\nclass Broken(models.Model):\n"
                    "    x = models.CharField()\n    y = models.ForeignKey('Nope', models.CASCADE)\n\n"
                    "    class Meta:\n        managed = False\n        db_table = 'users'\n")
-    rc, out, err = run(capsys, "prove", "--dsn", legacy_dsn, "--models", str(bad), "--app-label", "helpdesk")
-    assert rc == 2 and err.count("\n") == 1 and "error:" in err
-    with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
-        left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'takeover_prove_%'").fetchall()
-    assert left == []
+    for scratch in ("server", "tempcluster"):
+        before = set(Path(tempfile.gettempdir()).glob("takeover-prove-*"))
+        rc, out, err = run(capsys, "prove", "--dsn", legacy_dsn, "--models", str(bad), "--app-label", "helpdesk",
+                           "--scratch", scratch)
+        assert rc == 2 and err.count("\n") == 1 and "error:" in err
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
+            left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'takeover_prove_%'").fetchall()
+        assert left == []
+        assert set(Path(tempfile.gettempdir()).glob("takeover-prove-*")) <= before
 
 
 def test_compare_api_reports_per_table(legacy_dsn, pg_cluster):
@@ -164,8 +169,12 @@ def test_role_without_rights(pg_cluster, legacy_dsn, legacy_models, tmp_path, ca
     err = _one_line_error(capsys, "generate", "--dsn", dsn, "--app-label", "a", "--out-models", str(tmp_path / "m"))
     assert "role 'nobody_here' cannot read audit_log, comments, tags and 4 more" in err
     err = _one_line_error(capsys, "prove", "--dsn", dsn, "--models", str(legacy_models / "models.py"),
-                          "--app-label", "helpdesk")
+                          "--app-label", "helpdesk", "--scratch", "server")
     assert "may not create databases" in err
+    # The default scratch place needs no rights on the live server beyond reading its catalogs.
+    rc, out, err = run(capsys, "prove", "--dsn", dsn, "--models", str(legacy_models / "models.py"),
+                       "--app-label", "helpdesk")
+    assert rc == 0, out + err
 
 
 def test_role_that_cannot_log_in(pg_cluster, legacy_dsn, tmp_path, capsys):
