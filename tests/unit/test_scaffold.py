@@ -86,6 +86,16 @@ def test_refuses_bad_names(tmp_path, capsys):
     assert main(["scaffold", "--models", str(tmp_path / "nope.py"), "--out", str(tmp_path)]) == 2
 
 
+def test_requirements_pin_what_the_sample_pins():
+    """The scaffold's pins are the sample project's, which the lab deploys."""
+    def pins(text):
+        return sorted(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+    version = scaffold.own_version()
+    assert pins(scaffold._requirements(version)) == pins((REPO_ROOT / "lab/django/requirements.txt").read_text())
+    assert f"django-takeover=={version}" in scaffold._requirements(version)
+
+
 ADMIN_PROBE = """
 import json
 from django.apps import apps
