@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ansible_runner
-import yaml
+
+from django_takeover import topology
+from django_takeover.topology import Topology
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "lab"
@@ -35,48 +37,12 @@ HTTP_TIMEOUT = 20
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-def _topology() -> dict:
-    return yaml.safe_load((INVENTORY / "hosts.yml").read_text())
-
-
-def _group_hosts(tree: dict, name: str) -> dict:
-    """Hosts of a group in the inventory tree, with their host vars."""
-    for group, body in (tree.get("children") or {}).items():
-        body = body or {}
-        if group == name:
-            found = dict(body.get("hosts") or {})
-            for child in body.get("children") or {}:
-                found.update(_group_hosts(body, child))
-            return found
-        found = _group_hosts(body, name)
-        if found:
-            return found
-    return {}
-
-
-TOPOLOGY = _topology()["all"]
-ENVS = ("dev", "stage", "prod")
-
-
-def hosts(group: str) -> list[str]:
-    return list(_group_hosts(TOPOLOGY, group))
-
-
-def env_of(host: str) -> str:
-    return next(env for env in ENVS if host in hosts(env))
-
-
-def db_host_of(env: str) -> str:
-    vars_file = INVENTORY / "group_vars" / f"{env}.yml"
-    return yaml.safe_load(vars_file.read_text())["takeover_legacy_db_host"]
-
-
-def http_port(host: str) -> int:
-    for env in ENVS:
-        entry = _group_hosts(TOPOLOGY, env).get(host)
-        if entry and "lab_http_port" in entry:
-            return int(entry["lab_http_port"]) + PORT_OFFSET
-    raise KeyError(f"{host} publishes no HTTP port")
+TOPOLOGY = Topology.load(INVENTORY, PORT_OFFSET)
+ENVS = topology.ENVS
+hosts = TOPOLOGY.hosts
+env_of = TOPOLOGY.env_of
+db_host_of = TOPOLOGY.db_host_of
+http_port = TOPOLOGY.http_port
 
 
 def _envvars(overrides: dict[str, str] | None = None) -> dict[str, str]:
