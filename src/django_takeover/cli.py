@@ -46,10 +46,14 @@ def _check_output(path: str | None, what: str) -> None:
 def cmd_generate(args) -> int:
     from . import generate
     for path, what in ((args.out_models, "--out-models"), (args.out_audit_md, "--out-audit-md"),
-                       (args.out_audit_json, "--out-audit-json")):
+                       (args.out_audit_json, "--out-audit-json"),
+                       (str(Path(args.out_models).parent / "fields.py"), "fields.py beside --out-models")):
         _check_output(path, what)
     result = generate.generate(args.dsn, args.schema, args.app_label)
     _write(args.out_models, result.models_source)
+    if result.fields_source is not None:
+        # The models import their custom fields and lookups from here (`from .fields import ...`).
+        _write(str(Path(args.out_models).parent / "fields.py"), result.fields_source)
     if args.out_audit_md:
         _write(args.out_audit_md, result.audit_markdown)
     if args.out_audit_json:

@@ -138,6 +138,7 @@ class Builder:
         self.findings: list[Finding] = []
         self.uses: set[str] = set()
         self.long_index_names: list[str] = []
+        self.custom_fields: dict[str, str] = {}   # class name -> source, for fields.py
 
     def add(self, table, column, severity, code, problem, fix, keep=None):
         self.findings.append(Finding(table, column or "", severity, code, problem, fix))
@@ -382,7 +383,8 @@ class Builder:
         out = {}
         for f in m.fields:
             if f.column is not None and t.column(f.column):
-                out[f.column] = (f.attr + "_id" if f.is_rel else f.attr, t.column(f.column).type)
+                col = t.column(f.column)
+                out[f.column] = (f.attr + "_id" if f.is_rel else f.attr, col.type, col.notnull)
         return out
 
     def _attr(self, m, column):

@@ -16,7 +16,7 @@ from . import catalog, djangorun, fkscan
 from .catalog import CatalogError, Schema
 from .fixups import Builder, Finding  # noqa: F401  (part of the public API)
 from .inspectdb import parse_inspectdb
-from .render import audit_json, build_audit, render_markdown, render_models  # noqa: F401
+from .render import audit_json, build_audit, render_fields, render_markdown, render_models  # noqa: F401
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Result:
     models_source: str
     audit: dict
     audit_markdown: str
+    fields_source: str | None = None   # fields.py to write beside models.py, when the models import from it
 
 
 
@@ -64,5 +65,5 @@ def generate(dsn: str, schema: str = "public", app_label: str = "legacy") -> Res
         except psycopg.Error as exc:
             raise CatalogError(f"undeclared foreign key check failed: {catalog.first_line(exc)}") from None
     audit = build_audit(b)
-    return Result(render_models(b), audit, render_markdown(audit))
+    return Result(render_models(b), audit, render_markdown(audit), render_fields(b))
 
