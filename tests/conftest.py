@@ -92,7 +92,7 @@ class PostgresCluster:
 def pg_cluster():
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.fail("PostgreSQL server binaries not found: install postgresql-15 (make venv does)")
+        pytest.fail("PostgreSQL server binaries not found: install postgresql-15 (make deps does)")
     cluster = PostgresCluster(bindir)
     cluster.start()
     try:
