@@ -8,6 +8,7 @@ whichever lab is up: the demo one or molecule's.
 
 from __future__ import annotations
 
+import functools
 import html
 import http.cookiejar
 import json
@@ -117,19 +118,58 @@ def run_module(host: str, module: str, args: dict, *, become_user: str | None = 
     raise AssertionError(f"{module} on {host} returned nothing:\n{run.stdout}")
 
 
-def sql(host: str, query: str, db: str = "helpdesk", **named_args) -> list[dict]:
+def sql(host: str, query: str, db: str | None = None, **named_args) -> list[dict]:
     """Run SQL on a database host as the local superuser, through psycopg on the host."""
-    args = {"db": db, "query": query}
+    args = {"db": db or legacy_db_name(), "query": query}
     if named_args:
         args["named_args"] = named_args
     return run_module(host, "community.postgresql.postgresql_query", args,
                       become_user="postgres")["query_result"]
 
 
-def vault_value(name: str) -> str:
-    """A lab vault variable, read the way a playbook would read it."""
-    result = run_module("localhost", "ansible.builtin.debug", {"var": name})
+def inventory_var(name: str, host: str = "localhost"):
+    """A variable as a playbook on `host` sees it (vault values decrypted)."""
+    result = run_module(host, "ansible.builtin.debug", {"var": name})
     return result[name]
+
+
+def vault_value(name: str) -> str:
+    return inventory_var(name)
+
+
+@functools.cache
+def legacy_db_name() -> str:
+    return inventory_var("takeover_legacy_db_name")
+
+
+@dataclass(frozen=True)
+class DjangoAppPaths:
+    """Where takeover_django_app puts things, from the inventory's service
+    name and the role's documented defaults (root /srv/<service>, environment
+    file /etc/<service>/env)."""
+    service: str
+
+    @property
+    def root(self) -> str:
+        return f"/srv/{self.service}"
+
+    @property
+    def config_dir(self) -> str:
+        return f"/etc/{self.service}"
+
+    @property
+    def env_file(self) -> str:
+        return f"{self.config_dir}/env"
+
+
+@functools.cache
+def django_app() -> DjangoAppPaths:
+    return DjangoAppPaths(inventory_var("takeover_django_app_service"))
+
+
+@functools.cache
+def django_source_dir() -> Path:
+    return Path(inventory_var("takeover_django_app_source_dir"))
 
 
 class Browser:
