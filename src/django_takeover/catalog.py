@@ -38,6 +38,7 @@ class Column:
     owned_sequence: str | None  # sequence owned by this column (serial), if any
     comment: str | None = None  # COMMENT ON COLUMN (Django's db_comment)
     type_oid: int = 0
+    base_type: str | None = None  # for a domain: format_type of its base type
 
 
 @dataclass
@@ -103,6 +104,7 @@ class Schema:
     tables: dict[str, Table]
     extensions: list[tuple[str, str]]   # (extname, schema)
     server_version: int
+    domains: list[str] = field(default_factory=list)   # CREATE DOMAIN statements for the domains in use
 
 
 def safe_target(dsn: str) -> str:
@@ -178,7 +180,7 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
 
     attnames: dict[tuple[int, int], str] = {}
     for (relid, attnum, name, typ, typtype, is_array, notnull, default, ident, gen, owned, comment,
-         type_oid) in conn.execute(
+         type_oid, base_type) in conn.execute(
         """SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
                   COALESCE(bt.typtype, t.typtype), t.typcategory = 'A',
                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull),
@@ -187,7 +189,8 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
                     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
                       AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
                       AND s.relkind = 'S' AND d.deptype IN ('a', 'i') ORDER BY 1 LIMIT 1),
-                  col_description(a.attrelid, a.attnum), a.atttypid
+                  col_description(a.attrelid, a.attnum), a.atttypid,
+                  CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_type t ON t.oid = a.atttypid
            LEFT JOIN pg_type bt ON t.typcategory = 'A' AND bt.oid = t.typelem
@@ -201,7 +204,7 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
         if relid in oid_to_table:
             oid_to_table[relid].columns.append(
                 Column(name, attnum, typ, typtype, is_array, notnull, default, ident, gen, owned, comment,
-                       type_oid))
+                       type_oid, base_type))
 
     ref_attnames: dict[tuple[int, int], str] = {}
     for relid, attnum, name in conn.execute(
@@ -270,11 +273,28 @@ def read_schema(conn: psycopg.Connection, schema: str = "public") -> Schema:
             default_opclass=list(opc_default)[:nkey],
             n_include=natts - nkey, predicate=pred, constraint=conname, valid=valid))
 
+    # Domains the tables use, as DDL: a scratch database must have them before Django's tables.
+    domains = [r[0] for r in conn.execute(
+        """SELECT format('CREATE DOMAIN %%s AS %%s%%s%%s%%s', t.oid::regtype, format_type(t.typbasetype, t.typtypmod),
+                         CASE WHEN t.typcollation <> bt.typcollation
+                              THEN ' COLLATE ' || quote_ident(co.collname) ELSE '' END,
+                         CASE WHEN t.typdefault IS NOT NULL THEN ' DEFAULT ' || t.typdefault ELSE '' END,
+                         CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END)
+                  || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(c.conname) || ' '
+                                                 || pg_get_constraintdef(c.oid), '' ORDER BY c.conname)
+                               FROM pg_constraint c WHERE c.contypid = t.oid), '')
+           FROM pg_type t JOIN pg_type bt ON bt.oid = t.typbasetype
+           LEFT JOIN pg_collation co ON co.oid = t.typcollation
+           WHERE t.typtype = 'd' AND t.oid IN (
+               SELECT a.atttypid FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+               WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped)
+           ORDER BY t.oid::regtype::text""", [nsp])]
+
     extensions = [tuple(r) for r in conn.execute(
         """SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
            WHERE e.extname <> 'plpgsql' ORDER BY e.extname""")]
     version = conn.info.server_version
-    return Schema(schema, tables, extensions, version)
+    return Schema(schema, tables, extensions, version, domains)
 
 
 def load(dsn: str, schema: str = "public") -> Schema:

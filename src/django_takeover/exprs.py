@@ -45,6 +45,10 @@ CAST_FIELDS = {"int4": "IntegerField()", "int8": "BigIntegerField()", "int2": "S
                "bool": "BooleanField()"}
 
 
+# Names the generated fields.py provides (render.FIELDS_PY): Django has no such lookup or function.
+FIELDS_PY_NAMES = {"NotEqual", "Equal", "CharLength"}
+
+
 class Untranslatable(Exception):
     pass
 
@@ -80,7 +84,9 @@ def _const(node):
         if typ == "numeric":
             return Decimal(str(value))
         if typ in FLOAT_TYPES:
-            return float(value)
+            # An integer literal PostgreSQL coerced, "(0)::double precision": keep it an integer, so the
+            # translation sends 0 (not 0.0) and PostgreSQL stores the same coercion.
+            return value if type(value) is int else float(value)
         if typ == "bool":
             if isinstance(value, bool):
                 return value
@@ -227,10 +233,20 @@ class _Mapper:
             rhs = right[1]
         else:
             rhs = _lit(right[1], self.uses)
+        if left[0] == "col" and right[0] == "const" and type(right[1]) is int \
+                and self.columns[left[1]][1] in ("real", "double precision"):
+            # FloatField would send 0.0; PostgreSQL keeps the integer literal as (0)::double precision.
+            self.uses.add("Value")
+            rhs, op = f"Value({right[1]!r})", {"=": "=="}.get(op, op)
+            return self.comparison_source(left, op, rhs, force_expr=True)
         if op == "=" and right[0] == "const" and isinstance(right[1], bool):
             # Django's Exact turns "col = true" into the bare column: a different definition.
             op = "=="
+        return self.comparison_source(left, op, rhs, right)
+
+    def comparison_source(self, left, op, rhs, right=("const",), force_expr=False) -> str:
         plain = not self.negated or not (self.nullable(left[1]) or (right[0] == "col" and self.nullable(right[1])))
+        plain = plain and not force_expr
         if left[0] == "col" and op not in ("<>", "==") and plain:
             lookup = "" if op == "=" else "__" + LOOKUPS[op]
             return f"Q({self.columns[left[1]][0]}{lookup}={rhs})"

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.backends.postgresql.base import DatabaseWrapper  # class attribute only; no settings needed
 
-from . import catalog, exprs
+from . import catalog, customfields, exprs
 from .catalog import Column, Schema
 from .inspectdb import FieldSrc, ModelSrc
 
@@ -81,17 +81,21 @@ def _target_field(model, f, models) -> FieldSrc | None:
 
 
 def field_type(model, f, models, depth=0) -> str | None:
+    if f.db_type:
+        return f.db_type
     if f.is_rel:
         tf = _target_field(model, f, models)
         if tf is None or depth > 5:
             return None
+        if tf.db_type:
+            return tf.db_type
         if tf.is_rel:
             return field_type(_target(model, f, models), tf, models, depth + 1)
         return django_type(REL_TYPE.get(tf.ftype, tf.ftype), tf.kwargs)
     return django_type(f.ftype, f.kwargs)
 
 
-TEXT_TYPES = ("character varying", "text")
+TEXT_TYPES = ("character varying", "text", "character(")
 
 
 def translate_default(col: Column, uses: set[str]) -> str | None:
@@ -106,7 +110,7 @@ def translate_default(col: Column, uses: set[str]) -> str | None:
         return "TransactionNow()"
     m = re.fullmatch(r"'((?:[^']|'')*)'(?:::[a-z ]+(?:\(\d+(?:,\d+)?\))?)?", d)
     raw = m.group(1).replace("''", "'") if m else d
-    typ = col.type
+    typ = col.base_type or col.type
     try:
         if typ.startswith(TEXT_TYPES) and m:
             return repr(raw)
@@ -128,7 +132,8 @@ def translate_default(col: Column, uses: set[str]) -> str | None:
 # ---------------------------------------------------------------- fix-ups and audit
 
 class Builder:
-    def __init__(self, schema: Schema, models: list[ModelSrc], unable: list[str], app_label: str):
+    def __init__(self, schema: Schema, models: list[ModelSrc], unable: list[str], app_label: str,
+                 fields_py: bool = False):
         self.schema = schema
         self.models = models
         self.by_name = {m.name: m for m in models}
@@ -139,6 +144,8 @@ class Builder:
         self.uses: set[str] = set()
         self.long_index_names: list[str] = []
         self.custom_fields: dict[str, str] = {}   # class name -> source, for fields.py
+        # Whether the caller writes fields.py beside models.py; without it, nothing may need it.
+        self.fields_py = fields_py
 
     def add(self, table, column, severity, code, problem, fix, keep=None):
         self.findings.append(Finding(table, column or "", severity, code, problem, fix))
@@ -166,6 +173,9 @@ class Builder:
             # Keys first: a foreign key's column type depends on its target's key field.
             self.table_kind(m, t)
             self.primary_key(m, t)
+            for f in m.fields:
+                if f.column is not None and not f.is_rel:
+                    self.custom_field(m, t, f)
         for m, t in pairs:
             for f in m.fields:
                 if f.column is not None:
@@ -249,6 +259,38 @@ class Builder:
                      "prove treats both as one auto-increment key; --fake-initial leaves the serial in place",
                      "nothing needed; to converge later, convert the serial to an identity column in a RunSQL migration")
 
+    def to_q(self, text, colmap) -> str:
+        uses: set[str] = set()
+        q = exprs.to_q(text, colmap, uses)
+        needs = sorted(u for u in uses if u in exprs.FIELDS_PY_NAMES)
+        if needs and not self.fields_py:
+            raise exprs.Untranslatable(f"needs {', '.join(needs)} from fields.py, which this caller does not write")
+        self.uses |= uses
+        return q
+
+    # -- types Django has no field for
+    def custom_field(self, m, t, f):
+        if not self.fields_py:
+            return
+        col = t.column(f.column)
+        found = customfields.custom_field(col) if col is not None else None
+        if found is None or f.ftype in AUTO_FIELDS:
+            return
+        name, source, db_type, kwargs = found
+        f.ftype, f.local, f.db_type = name, True, db_type
+        f.kwargs.update(kwargs)
+        f.notes = [n for n in f.notes if "field type is a guess" not in n]
+        self.custom_fields[name] = source
+        self.uses.add(name)
+        m.fixups.append(f"{f.attr}: {name} from fields.py ({db_type})")
+        self.add(t.name, col.name, "info", "custom-field",
+                 f"{col.type} has no Django field; modelled with {name} (generated in fields.py), whose "
+                 f"db_type() is {db_type}, so the column keeps its type and behaviour",
+                 "none; keep fields.py beside models.py" + (
+                     ". USE_TZ: NaiveDateTimeField reads naive wall-clock values as stored and writes aware "
+                     "datetimes as wall-clock time in settings.TIME_ZONE (set it to the zone the PHP app uses)"
+                     if name == "NaiveDateTimeField" else ""))
+
     # -- columns
     def column(self, m, t, f):
         col = t.column(f.column)
@@ -302,7 +344,8 @@ class Builder:
         if not guessed and f.ftype != "CompositePrimaryKey":
             want = field_type(m, f, self.by_name)
             if want is not None and want != col.type:
-                fix = f"ALTER TABLE {t.name} ALTER COLUMN {col.name} TYPE {want}, or keep the table unmanaged"
+                fix = (f"keep the table unmanaged, or ALTER TABLE {t.name} ALTER COLUMN {col.name} TYPE {want} "
+                       f"(this changes the column's behaviour: check what {col.type} does first)")
                 if col.type == "timestamp without time zone" and want.startswith("timestamp with"):
                     fix = (f"ALTER TABLE {t.name} ALTER COLUMN {col.name} TYPE timestamptz USING {col.name} "
                            "AT TIME ZONE '<the zone the PHP app wrote in>', or keep the table unmanaged")
@@ -419,7 +462,7 @@ class Builder:
                     problem = "NOT VALID check" if body else "unrecognised check"
                 else:
                     try:
-                        q = exprs.to_q(body.group(1), colmap, self.uses)
+                        q = self.to_q(body.group(1), colmap)
                         m.constraints.append(f"models.CheckConstraint(condition={q}, name={con.name!r})")
                         m.fixups.append(f"check {con.name}")
                     except exprs.Untranslatable as exc:
@@ -472,7 +515,7 @@ class Builder:
             raise exprs.Untranslatable("non-default NULLS FIRST/LAST")
         cond = ""
         if ix.predicate:
-            cond = ", condition=" + exprs.to_q(ix.predicate, colmap, self.uses)
+            cond = ", condition=" + self.to_q(ix.predicate, colmap)
         plain = all(ix.key_columns)
         if ix.method != "btree":
             cls = INDEX_CLASSES.get(ix.method)

@@ -46,7 +46,12 @@ def preflight(conn: psycopg.Connection, schema: Schema, dsn: str):
             f"TO {user})")
 
 
-def generate(dsn: str, schema: str = "public", app_label: str = "legacy") -> Result:
+def generate(dsn: str, schema: str = "public", app_label: str = "legacy", fields_py: bool = False) -> Result:
+    """Models, audit and, with ``fields_py``, the fields.py they import (custom field classes, lookups).
+
+    ``fields_py`` is off by default for callers that only copy models.py; the
+    CLI turns it on and writes fields.py beside models.py.
+    """
     if not app_label.isidentifier():
         raise CatalogError(f"app label {app_label!r} is not a Python identifier")
     with catalog.connect(dsn, autocommit=True) as conn:
@@ -57,7 +62,7 @@ def generate(dsn: str, schema: str = "public", app_label: str = "legacy") -> Res
             raise CatalogError(f"cannot read the catalogs: {catalog.first_line(exc)}") from None
         source = djangorun.run(dsn, {"action": "inspectdb"}, schema=schema)
         models, unable = parse_inspectdb(source)
-        b = Builder(snap, models, unable, app_label)
+        b = Builder(snap, models, unable, app_label, fields_py)
         b.run()
         conn.execute("SET statement_timeout = '60s'")
         try:

@@ -25,6 +25,8 @@ class FieldSrc:
     kwargs: dict[str, str]
     notes: list[str]
     column: str | None = None
+    local: bool = False          # a class from the generated fields.py, not models.*
+    db_type: str | None = None   # the live type a local field class creates
 
     @property
     def is_rel(self):
@@ -32,7 +34,7 @@ class FieldSrc:
 
     def render(self) -> str:
         parts = self.args + [f"{k}={v}" for k, v in self.kwargs.items()]
-        line = f"    {self.attr} = models.{self.ftype}({', '.join(parts)})"
+        line = f"    {self.attr} = {'' if self.local else 'models.'}{self.ftype}({', '.join(parts)})"
         if self.notes:
             line += "  # " + " ".join(self.notes)
         return line

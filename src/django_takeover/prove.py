@@ -339,6 +339,9 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
                     sconn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
                         sql.Identifier(ext), sql.Identifier(ext_schema)))
                 sconn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
+                for ddl in live.domains:
+                    # Custom fields in fields.py create columns of these domains.
+                    sconn.execute(sql.SQL(ddl))
                 for stmt in _stub_sql(live, keep, set(managed)):
                     sconn.execute(stmt)
             except psycopg.Error as exc:

@@ -40,7 +40,7 @@ def test_every_supported_check_is_translated_and_proved_exact(pg_cluster, tmp_pa
             "ratio double precision, born date, low integer, high integer, note text, code varchar(3)")
     checks = ", ".join(f"CONSTRAINT c_{name} CHECK ({expr})" for name, expr in CHECKS.items())
     dsn = pg_cluster.create_database(sql=f"CREATE TABLE t ({cols}, {checks})")
-    r = generate(dsn, "public", "app")
+    r = generate(dsn, "public", "app", fields_py=True)
     blockers = [f for f in r.audit["findings"] if f["severity"] == "blocker"]
     assert not blockers, blockers
     (tmp_path / "models.py").write_text(r.models_source)
@@ -56,6 +56,6 @@ def test_every_supported_check_is_translated_and_proved_exact(pg_cluster, tmp_pa
 def test_checks_django_cannot_express_block_the_table(pg_cluster, expr):
     dsn = pg_cluster.create_database(
         sql=f"CREATE TABLE t (id serial PRIMARY KEY, note text, qty int, CONSTRAINT c CHECK ({expr}))")
-    r = generate(dsn, "public", "app")
+    r = generate(dsn, "public", "app", fields_py=True)
     [f] = [f for f in r.audit["findings"] if f["code"] == "check-not-expressible"]
     assert f["severity"] == "blocker" and "c:" in f["problem"]
