@@ -148,7 +148,7 @@ def temp_cluster(major: int, encoding: str, collate: str, ctype: str, bindir: st
             run(*base, "--locale=C")
         run(str(bin_path / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(root / "server.log"), "-o",
             f"-c listen_addresses='' -k {root} -p 5432 -c fsync=off -c full_page_writes=off "
-            "-c synchronous_commit=off -c max_connections=20", "start")
+            "-c synchronous_commit=off -c max_connections=20 -c max_locks_per_transaction=1024", "start")
         started = True
         yield f"host={root} port=5432 dbname=postgres user=takeover"
     finally:
