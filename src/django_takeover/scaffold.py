@@ -634,6 +634,11 @@ def scaffold(models_file: Path, out: Path, *, project: str = "takeover_site", ap
         f"{app_label}/admin.py": _admin_py(models, guess),
         f"{app_label}/migrations/__init__.py": MIGRATIONS_README,
     }
+    # generate writes the custom field classes and lookups the models import
+    # (`from .fields import ...`) beside models.py; they travel together.
+    fields_file = models_file.with_name("fields.py")
+    if fields_file.is_file():
+        files[f"{app_label}/fields.py"] = fields_file.read_text()
 
     manifest_path = out / MANIFEST
     try:

@@ -139,8 +139,13 @@ def test_scaffolded_project_from_a_real_schema_deploys(pg_cluster, tmp_path, acc
     if sql_file is None:
         pytest.fail(f"{name} schema missing from {ACCEPTANCE}")
     dsn = pg_cluster.create_database(sql_file=sql_file)
+    # As `takeover-models generate` writes them: models.py and, when the
+    # models need custom fields, fields.py beside it.
+    generated = generate(dsn, "public", "legacy", fields_py=True)
     models = tmp_path / "models.py"
-    models.write_text(generate(dsn, "public", "legacy").models_source)
+    models.write_text(generated.models_source)
+    if generated.fields_source is not None:
+        (tmp_path / "fields.py").write_text(generated.fields_source)
     out = tmp_path / "project"
     result = scaffold.scaffold(models, out, project="takeover_site", app_label="legacy")
     infos = scaffold.read_models(models.read_text())
