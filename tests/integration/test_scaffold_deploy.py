@@ -48,7 +48,13 @@ def _cleanup(db_host: str) -> None:
         f" rm -rf {app.root} {app.config_dir} /etc/systemd/system/{SERVICE}.socket"
         f" /etc/systemd/system/{SERVICE}.service /etc/nginx/sites-enabled/{SITE} /etc/nginx/sites-available/{SITE};"
         " systemctl daemon-reload && nginx -t -q && systemctl reload nginx")})
-    lab.sql(db_host, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", db="postgres")
+    _psql(db_host, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def _psql(db_host: str, statement: str, db: str = "postgres") -> None:
+    # CREATE and DROP DATABASE cannot run in a transaction: plain psql.
+    lab.run_module(db_host, "ansible.builtin.command", {"argv": [
+        "psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", statement]}, become_user="postgres")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,7 @@ def deployed(schema_file, tmp_path_factory):
     work = tmp_path_factory.mktemp("scaffold")
     _cleanup(db_host)
     try:
-        lab.sql(db_host, f"CREATE DATABASE {DATABASE}", db="postgres")
+        _psql(db_host, f"CREATE DATABASE {DATABASE}")
         lab.run_module(db_host, "ansible.builtin.copy", {"src": str(schema_file), "dest": "/tmp/scaffold-schema.sql",
                                                          "mode": "0644"})
         lab.run_module(db_host, "ansible.builtin.command", {"argv": [
