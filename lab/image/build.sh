@@ -60,6 +60,26 @@ chroot "$rootfs" systemctl disable nginx php8.2-fpm postgresql >/dev/null 2>&1 |
 chroot "$rootfs" systemctl mask systemd-resolved.service getty@tty1.service console-getty.service \
   systemd-logind.service >/dev/null 2>&1 || true
 rm -f "$rootfs/usr/sbin/policy-rc.d"
+
+# Hosts are reached the way a team reaches its own: over SSH, as an
+# unprivileged `deploy` user with passwordless sudo, never as root. The lab
+# role installs the controller's key (generated per lab, never in git).
+chroot "$rootfs" useradd --create-home --shell /bin/bash deploy
+chroot "$rootfs" usermod --password '*' deploy
+printf 'deploy ALL=(ALL:ALL) NOPASSWD: ALL\n' >"$rootfs/etc/sudoers.d/deploy"
+chmod 0440 "$rootfs/etc/sudoers.d/deploy"
+printf '%s\n' 'PermitRootLogin no' 'PasswordAuthentication no' 'KbdInteractiveAuthentication no' \
+  >"$rootfs/etc/ssh/sshd_config.d/lab.conf"
+# Without CAP_AUDIT_CONTROL a container cannot set the login uid; a session
+# must not fail on it.
+sed -i 's/^session\s\+required\s\+pam_loginuid.so/session optional pam_loginuid.so/' "$rootfs/etc/pam.d/sshd"
+# No host key in the image: each container makes its own at first boot, so
+# two hosts (or two labs) never share one.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+mkdir -p "$rootfs/etc/systemd/system/ssh.service.d"
+printf '%s\n' '[Service]' 'ExecStartPre=' 'ExecStartPre=/usr/bin/ssh-keygen -A' 'ExecStartPre=/usr/sbin/sshd -t' \
+  >"$rootfs/etc/systemd/system/ssh.service.d/host-keys.conf"
+chroot "$rootfs" systemctl enable ssh.service >/dev/null 2>&1
 sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' "$rootfs/etc/locale.gen"
 chroot "$rootfs" locale-gen >/dev/null
 chroot "$rootfs" apt-get clean
