@@ -50,6 +50,7 @@ class ModelSrc:
     indexes: list[str] = field(default_factory=list)
     keep_reasons: list[str] = field(default_factory=list)
     fixups: list[str] = field(default_factory=list)
+    unique_pk: list[str] | None = None   # columns of the UNIQUE NOT NULL set declared as key (no PK in the database)
 
     def by_column(self, column: str) -> FieldSrc | None:
         return next((f for f in self.fields if f.column == column), None)

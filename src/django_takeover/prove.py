@@ -58,6 +58,7 @@ class TableResult:
     status: str                  # exact | differs | blocked | missing
     differences: list[str] = field(default_factory=list)
     reason: str = ""
+    accepted: list[str] = field(default_factory=list)   # the documented, accepted differences
 
 
 @dataclass
@@ -83,6 +84,8 @@ class ProveReport:
             for r in bad:
                 lines.append(f"{r.table}:")
                 lines += [f"  {d}" for d in r.differences]
+        for _, r in sorted(self.results.items()):
+            lines += [f"accepted ({r.table}, stays managed = False): {a}" for a in r.accepted]
         if blocked:
             lines.append(f"not compared (keep-unmanaged): {len(blocked)} tables: {', '.join(blocked)}")
         if self.unmodelled:
@@ -93,7 +96,8 @@ class ProveReport:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "unmodelled": self.unmodelled, "compared": COMPARED, "not_compared": NOT_COMPARED,
-                "tables": {t: {"status": r.status, "differences": r.differences, "reason": r.reason}
+                "tables": {t: {"status": r.status, "differences": r.differences, "reason": r.reason,
+                               "accepted": r.accepted}
                            for t, r in sorted(self.results.items())}}
 
 
@@ -180,9 +184,38 @@ def default_pairs(live: Table, scratch: Table) -> set[tuple[str, str]]:
     return out
 
 
+def key_from_unique(live: Table, scratch: Table, columns: list[str]):
+    """The one accepted difference, when it is exactly that: the model's key is the live UNIQUE NOT NULL set.
+
+    The live table has no primary key; the model declares ``columns`` as its
+    key (so the scratch table has that PRIMARY KEY) and keeps the live
+    UNIQUE constraint or index in Meta. Returns (note, the live constraint or
+    index), or None when the difference is anything else (then it is
+    reported as a difference).
+    """
+    spk = scratch.primary_key
+    if live.primary_key is not None or spk is None or spk.columns != columns:
+        return None
+    if not all(live.column(c) is not None and live.column(c).notnull for c in columns):
+        return None
+    unique = [c for c in live.constraints if c.type == "u" and c.columns == columns and not c.deferrable] + [
+        i for i in live.indexes if i.unique and not i.constraint and i.key_columns == columns and not i.predicate
+        and not i.n_include and i.valid]
+    if not unique:
+        return None
+    return (f"primary key ({', '.join(columns)}) in models is UNIQUE NOT NULL ({', '.join(columns)}) "
+            "without a primary key in database", unique[0])
+
+
 def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | None = None,
-                  defaults: ConstantDefaults | None = None) -> list[str]:
-    """Differences between a live table and the table Django created; empty when they agree."""
+                  defaults: ConstantDefaults | None = None, unique_pk: list[str] | None = None,
+                  accepted: list[str] | None = None) -> list[str]:
+    """Differences between a live table and the table Django created; empty when they agree.
+
+    ``unique_pk``: the model declares these live UNIQUE NOT NULL columns as
+    its key (generate's ``unique-as-primary-key``); that primary key is then
+    not a difference but a note appended to ``accepted``.
+    """
     diffs: list[str] = []
     if live.comment != scratch.comment:
         diffs.append(f"table comment: {_show(live.comment)} in database, {_show(scratch.comment)} in models")
@@ -198,7 +231,11 @@ def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | No
             if not _same(a[key], b[key]):
                 diffs.append(f"column {name}: {key} {_show(a[key])} in database, {_show(b[key])} in models")
     lpk, spk = live.primary_key, scratch.primary_key
-    if (lpk.columns if lpk else None) != (spk.columns if spk else None):
+    key = key_from_unique(live, scratch, unique_pk) if unique_pk else None
+    if key is not None:
+        if accepted is not None:
+            accepted.append(key[0])
+    elif (lpk.columns if lpk else None) != (spk.columns if spk else None):
         diffs.append(f"primary key: {_cols(lpk)} in database, {_cols(spk)} in models")
 
     def fk_key(con, side):
@@ -210,13 +247,21 @@ def compare_table(live: Table, scratch: Table, fk_on_delete: dict[str, str] | No
                 f" ON DELETE {catalog.FK_ACTIONS[action]}")
     _diff_multiset(diffs, "foreign key", Counter(fk_key(c, "live") for c in live.fks()),
                    Counter(fk_key(c, "scratch") for c in scratch.fks()))
+    # The live UNIQUE that is the model's key: the scratch PRIMARY KEY stands for it (PostgreSQL drops a
+    # UNIQUE constraint that duplicates the primary key of the same CREATE TABLE), so it is compared there.
+    same_as_key = Counter()
+    if key is not None:
+        same_as_key[key[1].definition] = 1
     for ctype, label in (("u", "unique constraint"), ("c", "check constraint"), ("x", "exclusion constraint")):
-        _diff_multiset(diffs, label,
-                       Counter(c.definition + _deferral(c) for c in live.constraints if c.type == ctype),
-                       Counter(c.definition + _deferral(c) for c in scratch.constraints if c.type == ctype))
-    live_ix = Counter(i.definition for i in live.indexes if not i.constraint)
+        lu = Counter(c.definition + _deferral(c) for c in live.constraints if c.type == ctype)
+        su = Counter(c.definition + _deferral(c) for c in scratch.constraints if c.type == ctype)
+        if ctype == "u":
+            lu, su = lu - same_as_key, su - same_as_key
+        _diff_multiset(diffs, label, lu, su)
+    live_ix = Counter(i.definition for i in live.indexes if not i.constraint) - same_as_key
     scratch_ix = Counter(i.definition for i in scratch.indexes
                          if not i.constraint and not (_is_django_like(i) and i.definition not in live_ix))
+    scratch_ix -= same_as_key
     _diff_multiset(diffs, "index", live_ix, scratch_ix)
     return diffs
 
@@ -252,7 +297,8 @@ def _cols(con):
 
 def compare_schemas(live: Schema, scratch: Schema, tables: list[str],
                     fk_on_delete: dict[str, dict[str, str]] | None = None,
-                    defaults: ConstantDefaults | None = None) -> dict[str, TableResult]:
+                    defaults: ConstantDefaults | None = None,
+                    unique_pks: dict[str, list[str]] | None = None) -> dict[str, TableResult]:
     out = {}
     if defaults is not None:
         pairs = set()
@@ -267,8 +313,10 @@ def compare_schemas(live: Schema, scratch: Schema, tables: list[str],
         elif st is None:
             out[name] = TableResult(name, "missing", ["Django did not create this table (is the model managed?)"])
         else:
-            d = compare_table(lt, st, (fk_on_delete or {}).get(name), defaults)
-            out[name] = TableResult(name, "differs" if d else "exact", d)
+            accepted: list[str] = []
+            d = compare_table(lt, st, (fk_on_delete or {}).get(name), defaults, (unique_pks or {}).get(name),
+                              accepted)
+            out[name] = TableResult(name, "differs" if d else "exact", d, accepted=accepted)
     return out
 
 
@@ -300,6 +348,20 @@ def _stub_sql(live: Schema, keep: set[str], managed: set[str]) -> list[sql.Compo
     return stmts
 
 
+UNIQUE_PK_RE = re.compile(r"^# takeover: unique-as-primary-key \((?P<cols>[^)]*)\)\n"
+                          r"# takeover: keep-unmanaged \(.*\)\n(?:@.*\n)*class (?P<cls>\w+)\(", re.M)
+
+
+def _flip_for_scratch(source: str, infos: list, also: set[str]) -> str:
+    """The scratch copy: retirable models managed, plus the unique-as-primary-key ones (only here)."""
+    lines = modelsfile.flip_managed(source).splitlines(keepends=True)
+    for info in infos:
+        if info.db_table in also and info.managed is False and info.managed_line is not None:
+            idx = info.managed_line - 1
+            lines[idx] = re.sub(r"managed\s*=\s*False", "managed = True", lines[idx], count=1)
+    return "".join(lines)
+
+
 def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "public",
           via_migrations: bool = False, scratch: str = "tempcluster", pg_bindir: str | None = None) -> ProveReport:
     """Build the models' tables in a scratch place (``scratch.py``: a throwaway cluster by default) and compare.
@@ -323,7 +385,11 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
     if not live.tables:
         raise CatalogError(f"schema {schema!r} in {catalog.safe_target(live_dsn)} has no tables")
     modelled = {i.db_table: i for i in infos if i.db_table}
-    keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None}
+    # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared here.
+    marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")] for m in UNIQUE_PK_RE.finditer(source)}
+    unique_pks = {i.db_table: marked[i.class_name] for i in infos
+                  if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
+    keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None and t not in unique_pks}
     managed = sorted(t for t in modelled if t not in keep)
     results = {t: TableResult(t, "blocked", reason=modelled[t].keep_unmanaged) for t in sorted(keep)}
     unmodelled = sorted(t for t, tb in live.tables.items() if t not in modelled)
@@ -358,11 +424,12 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
             if fields_py.is_file():
                 # generate writes the custom field classes the models import beside models.py.
                 shutil.copy(fields_py, app / "fields.py")
-            (app / "models.py").write_text(modelsfile.flip_managed(source))
+            (app / "models.py").write_text(_flip_for_scratch(source, infos, set(unique_pks)))
             out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
                                               "via_migrations": via_migrations},
                                 schema=schema, workdir=work, apps=[app_label])
         fk_on_delete = json.loads(out or "{}")
         scratch_schema = catalog.load(scratch_dsn, schema)
-        results.update(compare_schemas(live, scratch_schema, managed, fk_on_delete, ConstantDefaults(conn)))
+        results.update(compare_schemas(live, scratch_schema, managed, fk_on_delete, ConstantDefaults(conn),
+                                       unique_pks))
     return ProveReport(results, unmodelled)

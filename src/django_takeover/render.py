@@ -108,6 +108,9 @@ def render_models(b: Builder) -> str:
         lines += ["", ""]
         if m.keep_reasons:
             reasons = list(dict.fromkeys(m.keep_reasons))
+            if m.unique_pk and len(reasons) == 1:
+                # prove builds and compares this model; retirement still keeps it unmanaged (marker below).
+                lines.append(f"# takeover: unique-as-primary-key ({', '.join(m.unique_pk)})")
             short = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
             lines.append(f"# takeover: keep-unmanaged ({short.replace(')', ']').replace('(', '[')})")
         lines.append(f"class {m.name}(models.Model):")
