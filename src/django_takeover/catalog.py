@@ -88,7 +88,12 @@ class Table:
     comment: str | None = None  # COMMENT ON TABLE (Django's Meta.db_table_comment)
 
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        # A dict, rebuilt when columns were added: called per column per check on schemas of 10,000+ columns.
+        cache = self.__dict__.get("_by_name")
+        if cache is None or cache[0] != len(self.columns):
+            cache = (len(self.columns), {c.name: c for c in reversed(self.columns)})
+            self.__dict__["_by_name"] = cache
+        return cache[1].get(name)
 
     @property
     def primary_key(self) -> Constraint | None:

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", required=True, help="path of the models.py to prove")
     p.add_argument("--json", help="also write the per-table result as JSON here")
     p.add_argument("--via-migrations", action="store_true",
-                   help="build the scratch tables with makemigrations + migrate instead of migrate --run-syncdb "
+                   help="build the scratch tables with makemigrations + migrate instead of the schema editor (what migrate --run-syncdb does) "
                         "(exercises migration files too; minutes on schemas of several hundred tables)")
     p.add_argument("--scratch", choices=("tempcluster", "server"), default="tempcluster",
                    help="where to build the scratch tables: tempcluster (default) = a throwaway cluster of the live "

@@ -42,7 +42,8 @@ RUNNER = textwrap.dedent("""\
     job = json.loads(sys.argv[1])
     if job["action"] == "inspectdb":
         out = io.StringIO()
-        call_command("inspectdb", include_views=True, stdout=out)
+        # Named tables (generate runs chunks in parallel processes); none means every table.
+        call_command("inspectdb", *job.get("tables", []), include_views=True, stdout=out)
         sys.stdout.write(out.getvalue())
     elif job["action"] == "migrate":
         label = job["app_label"]
@@ -50,11 +51,20 @@ RUNNER = textwrap.dedent("""\
             call_command("makemigrations", label, verbosity=0, interactive=False)
             call_command("migrate", label, verbosity=0, interactive=False)
         else:
-            # The app has no migrations package: --run-syncdb creates its tables
-            # with the schema editor from the model classes (what each
-            # CreateModel does), without re-rendering the project state per
-            # operation, which makes migrate quadratic in the number of models.
-            call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+            # The app has no migrations package: create its tables with the
+            # schema editor from the model classes, as `migrate --run-syncdb`
+            # does (sync_apps: same models, same order, one transaction), and
+            # as each CreateModel does. Calling the editor directly skips
+            # migrate's project-state rendering (every model rendered three
+            # times: half of migrate's time on 1,000 models).
+            from django.db import connection, router
+            existing = set(connection.introspection.table_names())
+            todo = [m for m in router.get_migratable_models(apps.get_app_config(label), connection.alias,
+                                                            include_auto_created=False)
+                    if m._meta.can_migrate(connection) and m._meta.db_table not in existing]
+            with connection.schema_editor() as editor:
+                for model in todo:
+                    editor.create_model(model)
         info = {}
         for model in apps.get_app_config(label).get_models():
             if not model._meta.managed:

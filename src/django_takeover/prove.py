@@ -23,11 +23,13 @@ Deliberate normalisations (each documented in docs/model-tools.md):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -353,10 +355,12 @@ UNIQUE_PK_RE = re.compile(r"^# takeover: unique-as-primary-key \((?P<cols>[^)]*)
 
 
 def _flip_for_scratch(source: str, infos: list, also: set[str]) -> str:
-    """The scratch copy: retirable models managed, plus the unique-as-primary-key ones (only here)."""
-    lines = modelsfile.flip_managed(source).splitlines(keepends=True)
+    """The scratch copy: retirable models managed (as ``modelsfile.flip_managed``, without parsing the
+    file again), plus the unique-as-primary-key ones (only here)."""
+    lines = source.splitlines(keepends=True)
     for info in infos:
-        if info.db_table in also and info.managed is False and info.managed_line is not None:
+        if (info.keep_unmanaged is None or info.db_table in also) and info.managed is False \
+                and info.managed_line is not None:
             idx = info.managed_line - 1
             lines[idx] = re.sub(r"managed\s*=\s*False", "managed = True", lines[idx], count=1)
     return "".join(lines)
@@ -366,36 +370,48 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
           via_migrations: bool = False, scratch: str = "tempcluster", pg_bindir: str | None = None) -> ProveReport:
     """Build the models' tables in a scratch place (``scratch.py``: a throwaway cluster by default) and compare.
 
-    By default the tables are created with ``migrate --run-syncdb`` (linear in
-    the number of models); ``via_migrations`` runs makemigrations + migrate
+    By default the tables are created with the schema editor's ``create_model``,
+    as ``migrate --run-syncdb`` does, without migrate's project-state rendering
+    (linear in the number of models); ``via_migrations`` runs makemigrations + migrate
     instead, which also exercises migration serialisation but costs minutes
     on schemas of several hundred tables (docs/model-tools.md).
     """
-    try:
-        source = Path(models_path).read_text()
-        infos = modelsfile.read_models(source)
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise CatalogError(f"cannot read models file {models_path}: {exc}") from None
     if not app_label.isidentifier():
         raise CatalogError(f"app label {app_label!r} is not a Python identifier")
-    if not any(i.db_table for i in infos):
-        # "agree: 0 tables" would be a proof of nothing.
-        raise CatalogError(f"models file {models_path} defines no models with a db_table: nothing to prove")
-    live = catalog.load(live_dsn, schema)
-    if not live.tables:
-        raise CatalogError(f"schema {schema!r} in {catalog.safe_target(live_dsn)} has no tables")
-    modelled = {i.db_table: i for i in infos if i.db_table}
-    # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared here.
-    marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")] for m in UNIQUE_PK_RE.finditer(source)}
-    unique_pks = {i.db_table: marked[i.class_name] for i in infos
-                  if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
-    keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None and t not in unique_pks}
-    managed = sorted(t for t in modelled if t not in keep)
-    results = {t: TableResult(t, "blocked", reason=modelled[t].keep_unmanaged) for t in sorted(keep)}
-    unmodelled = sorted(t for t, tb in live.tables.items() if t not in modelled)
+    with contextlib.ExitStack() as stack:
+        def start_scratch():
+            c = stack.enter_context(catalog.connect(live_dsn, autocommit=True))
+            return c, stack.enter_context(scratch_mod.scratch(scratch, c, live_dsn, pg_bindir))
 
-    with catalog.connect(live_dsn, autocommit=True) as conn, \
-            scratch_mod.scratch(scratch, conn, live_dsn, pg_bindir) as scratch_dsn:
+        with ThreadPoolExecutor(2) as pool:
+            # The scratch place starts (initdb, pg_ctl: waiting on processes) and the live catalog is read
+            # while the models file is parsed. On any error below, the pool waits for both and the
+            # stack removes the scratch place.
+            scratch_future = pool.submit(start_scratch)
+            live_future = pool.submit(catalog.load, live_dsn, schema)
+            try:
+                source = Path(models_path).read_text()
+                infos = modelsfile.read_models(source)
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise CatalogError(f"cannot read models file {models_path}: {exc}") from None
+            if not any(i.db_table for i in infos):
+                # "agree: 0 tables" would be a proof of nothing.
+                raise CatalogError(f"models file {models_path} defines no models with a db_table: nothing to prove")
+            live = live_future.result()
+            if not live.tables:
+                raise CatalogError(f"schema {schema!r} in {catalog.safe_target(live_dsn)} has no tables")
+            conn, scratch_dsn = scratch_future.result()
+        modelled = {i.db_table: i for i in infos if i.db_table}
+        # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared here.
+        marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")]
+                  for m in UNIQUE_PK_RE.finditer(source)}
+        unique_pks = {i.db_table: marked[i.class_name] for i in infos
+                      if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
+        keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None and t not in unique_pks}
+        managed = sorted(t for t in modelled if t not in keep)
+        results = {t: TableResult(t, "blocked", reason=modelled[t].keep_unmanaged) for t in sorted(keep)}
+        unmodelled = sorted(t for t, tb in live.tables.items() if t not in modelled)
+
         with catalog.connect(scratch_dsn, autocommit=True) as sconn:
             try:
                 if schema != "public":
