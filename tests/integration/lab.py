@@ -44,6 +44,17 @@ hosts = TOPOLOGY.hosts
 env_of = TOPOLOGY.env_of
 db_host_of = TOPOLOGY.db_host_of
 http_port = TOPOLOGY.http_port
+ssh_port = TOPOLOGY.ssh_port
+# How playbooks reach the hosts (group_vars/lab.yml): docker exec, or over SSH
+# as deploy when TAKEOVER_LAB_CONNECTION=ssh.
+CONNECTION = os.environ.get("TAKEOVER_LAB_CONNECTION") or "docker"
+# The lab's key pair and recorded host keys (made by lab_containers, not in git).
+SSH_DIR = REPO / ".cache" / "lab" / LAB_NAME
+
+
+def container(host: str) -> str:
+    """The Docker container that plays `host` (lab_container_name)."""
+    return f"{LAB_NAME}-{host}"
 
 
 def _envvars(overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -51,6 +62,9 @@ def _envvars(overrides: dict[str, str] | None = None) -> dict[str, str]:
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         "TAKEOVER_LAB_NAME": LAB_NAME,
         "TAKEOVER_LAB_PORT_OFFSET": str(PORT_OFFSET),
+        "TAKEOVER_LAB_CONNECTION": CONNECTION,
+        # ansible-runner turns host key checking off unless told otherwise.
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_NOCOLOR": "1",
         **(overrides or {}),
     }
@@ -105,10 +119,20 @@ def run_playbook(playbook: str, *, check: bool = False, diff: bool = False,
                 extravars=extravars or {}, limit=limit, env=env, inventory=inventory)
 
 
-def run_module(host: str, module: str, args: dict, *, become_user: str | None = None) -> dict:
-    """Run one module on one host and return its result, failing loudly."""
-    cmdline = f"--become --become-user {become_user}" if become_user else None
-    run = _run(host_pattern=host, module=module, module_args=json.dumps(args), cmdline=cmdline)
+def run_module(host: str, module: str, args: dict, *, become_user: str | None = None,
+               become: bool = True, env: dict[str, str] | None = None) -> dict:
+    """Run one module on one host and return its result, failing loudly.
+
+    As root through the inventory's become by default; `become_user` another
+    user through sudo; `become=False` as the connecting user itself."""
+    cmdline = []
+    if become_user:
+        cmdline.append(f"--become --become-user {become_user}")
+    if not become:
+        # An extra var, because the inventory's ansible_become outranks --become.
+        cmdline.append("-e '{\"ansible_become\": false}'")
+    run = _run(host_pattern=host, module=module, module_args=json.dumps(args),
+               cmdline=" ".join(cmdline) or None, env=env)
     for event in run.events:
         if event.get("event") in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
             result = event["event_data"]["res"]

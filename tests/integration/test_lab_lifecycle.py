@@ -37,7 +37,9 @@ def bystander():
 
 
 def test_down_removes_what_up_made_and_nothing_else(bystander):
-    env = {"TAKEOVER_LAB_NAME": NAME}
+    # Ports of its own: every host publishes its sshd, so the lab under test's
+    # ports are taken.
+    env = {"TAKEOVER_LAB_NAME": NAME, "TAKEOVER_LAB_PORT_OFFSET": str(lab.PORT_OFFSET + 200)}
     one_host = {"lab_containers_hosts": [lab.db_host_of("stage")]}
     try:
         up = lab.run_playbook("lab-up.yml", env=env, extravars=one_host)
@@ -49,6 +51,7 @@ def test_down_removes_what_up_made_and_nothing_else(bystander):
         assert down.rc == 0, down.stdout[-3000:]
         assert _labelled_containers() == ""
         assert not _network_exists(NAME)
+        assert not (lab.REPO / ".cache" / "lab" / NAME).exists(), "down left the lab's key pair behind"
         assert _docker("ps", "-aq", "--filter", f"name=^{bystander}$"), "down removed a container it did not make"
     finally:
         lab.run_playbook("lab-down.yml", env=env)
