@@ -73,6 +73,16 @@ def run_inspectdb(dsn: str, schema: str, names: list[str]) -> tuple[list, list[s
         for m, u in pool.map(one, chunks):
             models += m
             unable += u
+    # inspectdb quotes a target model not yet written in its run ('T0072'), and writes earlier ones bare;
+    # a chunk does not know the earlier chunks' models, so restore what one run would have written.
+    seen: set[str] = set()
+    for m in models:
+        for f in m.fields:
+            if f.is_rel and f.args:
+                ref = f.args[0].strip("'\"")
+                if ref != "self":
+                    f.args[0] = ref if ref in seen else repr(ref)
+        seen.add(m.name)
     return models, unable
 
 
