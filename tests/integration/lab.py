@@ -45,9 +45,9 @@ env_of = TOPOLOGY.env_of
 db_host_of = TOPOLOGY.db_host_of
 http_port = TOPOLOGY.http_port
 ssh_port = TOPOLOGY.ssh_port
-# How playbooks reach the hosts (group_vars/lab.yml): docker exec, or over SSH
-# as deploy when TAKEOVER_LAB_CONNECTION=ssh.
-CONNECTION = os.environ.get("TAKEOVER_LAB_CONNECTION") or "docker"
+# How playbooks reach the hosts (group_vars/lab.yml): over SSH as deploy, or
+# with docker exec when TAKEOVER_LAB_CONNECTION=docker.
+CONNECTION = os.environ.get("TAKEOVER_LAB_CONNECTION") or "ssh"
 # The lab's key pair and recorded host keys (made by lab_containers, not in git).
 SSH_DIR = REPO / ".cache" / "lab" / LAB_NAME
 
