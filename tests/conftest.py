@@ -105,3 +105,39 @@ def pg_cluster():
 def legacy_dsn(pg_cluster):
     """A fresh database holding the sample legacy helpdesk schema."""
     return pg_cluster.create_database(sql_file=REPO_ROOT / "lab/legacy/schema.sql")
+
+
+# The acceptance schemas (real PHP apps' PostgreSQL schemas) live outside the
+# repository. One definition of where they are and of what their absence
+# means: a loud skip in a plain clone, a failure under CI=true.
+ACCEPTANCE_DIR = Path(os.environ.get("TAKEOVER_ACCEPTANCE_SCHEMAS")
+                      or REPO_ROOT.parent / "shared" / "acceptance" / "schemas")
+ACCEPTANCE_SCHEMAS = sorted(ACCEPTANCE_DIR.glob("*.sql")) if ACCEPTANCE_DIR.is_dir() else []
+
+
+def _acceptance_missing() -> None:
+    message = f"acceptance schemas not found in {ACCEPTANCE_DIR} (set TAKEOVER_ACCEPTANCE_SCHEMAS)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + "; CI must run the acceptance tests")
+    pytest.skip("SKIPPED LOUDLY: " + message)
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes `acceptance_sql` runs once per acceptance schema."""
+    if "acceptance_sql" in metafunc.fixturenames:
+        metafunc.parametrize("acceptance_sql", ACCEPTANCE_SCHEMAS or [None], indirect=True,
+                             ids=[p.stem for p in ACCEPTANCE_SCHEMAS] or ["missing"])
+
+
+@pytest.fixture
+def acceptance_sql(request) -> Path:
+    if request.param is None:
+        _acceptance_missing()
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def acceptance_schemas() -> list[Path]:
+    if not ACCEPTANCE_SCHEMAS:
+        _acceptance_missing()
+    return ACCEPTANCE_SCHEMAS

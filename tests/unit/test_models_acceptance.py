@@ -8,35 +8,22 @@ under CI=true they fail instead, so CI can never pass by not looking.
 """
 
 import json
-import os
 from collections import Counter
 import subprocess
-from pathlib import Path
 
-import pytest
 
 from django_takeover.cli import main
 from django_takeover.generate import generate
 from django_takeover.prove import prove
 
-ACCEPTANCE = Path(os.environ.get("TAKEOVER_ACCEPTANCE_SCHEMAS")
-                  or Path(__file__).resolve().parents[3].joinpath("shared", "acceptance", "schemas"))
-SCHEMAS = sorted(ACCEPTANCE.glob("*.sql")) if ACCEPTANCE.is_dir() else []
-MISSING = f"acceptance schemas not found in {ACCEPTANCE} (set TAKEOVER_ACCEPTANCE_SCHEMAS)"
 
-
-def test_acceptance_schemas_are_present():
+def test_acceptance_schemas_are_present(acceptance_schemas):
     """Says loudly when the schemas are absent: a skip reason locally, a failure in CI."""
-    if SCHEMAS:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(MISSING)
-    pytest.skip(MISSING)
+    assert acceptance_schemas
 
 
-@pytest.mark.skipif(not SCHEMAS, reason=MISSING)
-@pytest.mark.parametrize("sql_file", SCHEMAS, ids=lambda p: p.stem)
-def test_real_schema_every_table_proved_or_blocked(pg_cluster, sql_file, tmp_path, capsys):
+def test_real_schema_every_table_proved_or_blocked(pg_cluster, acceptance_sql, tmp_path, capsys):
+    sql_file = acceptance_sql
     dsn = pg_cluster.create_database()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(sql_file)],
                    check=True, capture_output=True)

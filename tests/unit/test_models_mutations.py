@@ -10,14 +10,12 @@ import re
 import subprocess
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from django_takeover import catalog
 from django_takeover.generate import generate
 from django_takeover.prove import prove
 
-from test_models_acceptance import MISSING, SCHEMAS
 
 
 def q(name):
@@ -75,9 +73,8 @@ def mutations(t):
     return out
 
 
-@pytest.mark.skipif(not SCHEMAS, reason=MISSING)
-@pytest.mark.parametrize("sql_file", SCHEMAS, ids=lambda p: p.stem)
-def test_every_mutation_is_reported_by_name(pg_cluster, sql_file, tmp_path, capsys):
+def test_every_mutation_is_reported_by_name(pg_cluster, acceptance_sql, tmp_path, capsys):
+    sql_file = acceptance_sql
     dsn = pg_cluster.create_database()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(sql_file)],
                    check=True, capture_output=True)
