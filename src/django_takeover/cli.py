@@ -67,11 +67,26 @@ def cmd_generate(args) -> int:
 
 def cmd_prove(args) -> int:
     from . import prove
+    migrations_dir = None
+    if args.migrations:
+        # Prove the app's own migrations (retirement): the models and migrations/ come from --app-dir.
+        if not args.app_dir or args.models:
+            raise CatalogError("--migrations needs --app-dir (and no --models)")
+        app_dir = Path(args.app_dir)
+        if (app_dir / "models").is_dir() and not (app_dir / "models.py").is_file():
+            raise CatalogError(f"{app_dir} has a models/ package: prove --migrations reads models.py only")
+        migrations_dir = app_dir / "migrations"
+        if not migrations_dir.is_dir():
+            raise CatalogError(f"{app_dir} has no migrations/ directory")
+        args.models = str(app_dir / "models.py")
+    elif not args.models:
+        raise CatalogError("--models is required (or --app-dir with --migrations)")
     if not Path(args.models).is_file():
         raise CatalogError(f"models file {args.models} does not exist")
     _check_output(args.json, "--json")
     report = prove.prove(args.dsn, Path(args.models), args.app_label, args.schema,
-                         via_migrations=args.via_migrations, scratch=args.scratch, pg_bindir=args.pg_bindir)
+                         via_migrations=args.via_migrations, scratch=args.scratch, pg_bindir=args.pg_bindir,
+                         migrations_dir=migrations_dir)
     if args.json:
         _write(args.json, json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
     print(report.render())
@@ -85,6 +100,34 @@ def cmd_scaffold(args) -> int:
                                legacy_schema=args.schema)
     print(result.render(out))
     return 0
+
+
+def cmd_flip(args) -> int:
+    from . import flip
+    _check_output(args.json, "--json")
+    if args.out_dir and Path(args.out_dir).exists() and not Path(args.out_dir).is_dir():
+        raise CatalogError(f"--out-dir {args.out_dir} is a file, not a directory")
+    # Every file is parsed and edited in memory first: a file that does not parse stops the run
+    # before anything is written.
+    result = flip.flip_app(Path(args.app_dir))
+    if args.diff:
+        sys.stdout.write(result.diff())
+    if not args.check:
+        flip.write(result, Path(args.out_dir) if args.out_dir else None)
+    if args.json:
+        _write(args.json, json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
+    print(result.render(), file=sys.stderr if args.diff else sys.stdout)
+    return 1 if args.check and result.changed else 0
+
+
+def cmd_history(args) -> int:
+    from . import history
+    _check_output(args.json, "--json")
+    report = history.history(Path(args.app_dir), args.app_label, write=args.write)
+    if args.json:
+        _write(args.json, json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n")
+    print(report.render())
+    return 1 if report.status == "needs-new-history" else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prove", help="migrate the models into a scratch database and compare with the live one")
     common(p)
-    p.add_argument("--models", required=True, help="path of the models.py to prove")
+    p.add_argument("--models", help="path of the models.py to prove")
+    p.add_argument("--app-dir", help="with --migrations: the app package (models.py, fields.py, migrations/)")
+    p.add_argument("--migrations", action="store_true",
+                   help="apply the app's own migrations/ (from --app-dir) in the scratch place with migrate and "
+                        "compare the result with the live schema (docs/retire-tools.md)")
     p.add_argument("--json", help="also write the per-table result as JSON here")
     p.add_argument("--via-migrations", action="store_true",
                    help="build the scratch tables with makemigrations + migrate instead of the schema editor (what migrate --run-syncdb does) "
@@ -134,6 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--app-label", default="legacy", help="app label of the legacy models (default: legacy)")
     s.add_argument("--schema", default="public", help="schema holding the legacy tables (default: public)")
     s.set_defaults(func=cmd_scaffold)
+    f = sub.add_parser("flip", help="make every unmanaged model of an app managed (retirement), "
+                                    "changing nothing else in the files")
+    f.add_argument("--app-dir", required=True, help="the app package holding models.py or a models/ package")
+    f.add_argument("--out-dir", help="write a flipped copy of the whole app here instead of editing in place")
+    f.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    f.add_argument("--diff", action="store_true", help="print a unified diff of the change on stdout")
+    f.add_argument("--json", help="write the report (flipped, kept unmanaged, files changed) here")
+    f.set_defaults(func=cmd_flip)
+
+    h = sub.add_parser("history", help="report whether the app's existing migrations created its models unmanaged; "
+                                       "with --write, add the replacing takeover initial migration")
+    h.add_argument("--app-dir", required=True, help="the (flipped) app package holding migrations/")
+    h.add_argument("--app-label", help="Django app label (default: the directory's name)")
+    h.add_argument("--write", action="store_true",
+                   help="when needed, write migrations/NNNN_takeover_initial.py (replaces the old history)")
+    h.add_argument("--json", help="write the report here")
+    h.set_defaults(func=cmd_history)
     return parser
 
 
