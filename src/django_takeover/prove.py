@@ -367,7 +367,8 @@ def _flip_for_scratch(source: str, infos: list, also: set[str]) -> str:
 
 
 def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "public",
-          via_migrations: bool = False, scratch: str = "tempcluster", pg_bindir: str | None = None) -> ProveReport:
+          via_migrations: bool = False, scratch: str = "tempcluster", pg_bindir: str | None = None,
+          migrations_dir: Path | None = None) -> ProveReport:
     """Build the models' tables in a scratch place (``scratch.py``: a throwaway cluster by default) and compare.
 
     By default the tables are created with the schema editor's ``create_model``,
@@ -375,7 +376,15 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
     (linear in the number of models); ``via_migrations`` runs makemigrations + migrate
     instead, which also exercises migration serialisation but costs minutes
     on schemas of several hundred tables (docs/model-tools.md).
+
+    ``migrations_dir``: prove the app's own migrations instead (retirement,
+    docs/retire-tools.md): they are copied beside the models as they are,
+    applied with migrate, and the models are not flipped, so the result is
+    what those migrations create. Models that would need a migration the
+    directory lacks are an error, not a silently generated migration.
     """
+    if migrations_dir is not None:
+        via_migrations = True
     if not app_label.isidentifier():
         raise CatalogError(f"app label {app_label!r} is not a Python identifier")
     with contextlib.ExitStack() as stack:
@@ -404,7 +413,7 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
         modelled = {i.db_table: i for i in infos if i.db_table}
         # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared here.
         marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")]
-                  for m in UNIQUE_PK_RE.finditer(source)}
+                  for m in UNIQUE_PK_RE.finditer(source) if migrations_dir is None}
         unique_pks = {i.db_table: marked[i.class_name] for i in infos
                       if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
         keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None and t not in unique_pks}
@@ -433,17 +442,28 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
             app = work / app_label
             app.mkdir()
             (app / "__init__.py").write_text("")
-            if via_migrations:
+            if migrations_dir is not None:
+                shutil.copytree(migrations_dir, app / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+                (app / "migrations" / "__init__.py").touch()
+                given = {p.name for p in (app / "migrations").iterdir()}
+            elif via_migrations:
                 (app / "migrations").mkdir()
                 (app / "migrations" / "__init__.py").write_text("")
             fields_py = Path(models_path).parent / "fields.py"
             if fields_py.is_file():
                 # generate writes the custom field classes the models import beside models.py.
                 shutil.copy(fields_py, app / "fields.py")
-            (app / "models.py").write_text(_flip_for_scratch(source, infos, set(unique_pks)))
+            (app / "models.py").write_text(source if migrations_dir is not None
+                                           else _flip_for_scratch(source, infos, set(unique_pks)))
             out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
                                               "via_migrations": via_migrations},
                                 schema=schema, workdir=work, apps=[app_label])
+            if migrations_dir is not None:
+                # The runner's makemigrations wrote what the given migrations lack.
+                extra = sorted({p.name for p in (app / "migrations").iterdir()} - given - {"__pycache__"})
+                if extra:
+                    raise CatalogError(f"the models have changes that {migrations_dir} lacks "
+                                       f"(makemigrations would write {', '.join(extra)}): run makemigrations")
         fk_on_delete = json.loads(out or "{}")
         scratch_schema = catalog.load(scratch_dsn, schema)
         results.update(compare_schemas(live, scratch_schema, managed, fk_on_delete, ConstantDefaults(conn),
