@@ -105,8 +105,12 @@ def cmd_scaffold(args) -> int:
 def cmd_flip(args) -> int:
     from . import flip
     _check_output(args.json, "--json")
-    if args.out_dir and Path(args.out_dir).exists() and not Path(args.out_dir).is_dir():
-        raise CatalogError(f"--out-dir {args.out_dir} is a file, not a directory")
+    if args.out_dir:
+        out_dir, app_dir = Path(args.out_dir).resolve(), Path(args.app_dir).resolve()
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CatalogError(f"--out-dir {args.out_dir} is a file, not a directory")
+        if out_dir != app_dir and out_dir.is_relative_to(app_dir):
+            raise CatalogError(f"--out-dir {args.out_dir} is inside --app-dir {args.app_dir}")
     # Every file is parsed and edited in memory first: a file that does not parse stops the run
     # before anything is written.
     result = flip.flip_app(Path(args.app_dir))

@@ -261,3 +261,10 @@ def test_app_without_models_is_bad_input(tmp_path, capsys):
     assert err.strip() == f"takeover-models flip: error: app directory {app} has neither models.py nor a models/ package"
     rc, _, err = run(capsys, "flip", "--app-dir", str(tmp_path / "nope"))
     assert rc == 2 and "does not exist" in err
+
+
+def test_out_dir_inside_the_app_is_refused(tmp_path, capsys):
+    app = write_app(tmp_path, {"models.py": HAND_EDITED})
+    rc, _, err = run(capsys, "flip", "--app-dir", str(app), "--out-dir", str(app / "flipped"))
+    assert rc == 2 and "is inside --app-dir" in err
+    assert sorted(p.name for p in app.iterdir()) == ["models.py"]

@@ -149,7 +149,7 @@ def test_written_initial_replaces_the_old_history(rewritten, capsys):
     manage(rewritten, None, "makemigrations", LABEL, "--check", "--dry-run")
 
 
-def test_env_with_the_old_history_applied(pg_cluster, old_history, rewritten):
+def test_env_with_the_old_history_applied(pg_cluster, old_history, rewritten, tmp_path):
     dsn = pg_cluster.create_database(sql_file=SCHEMA)
     manage(old_history, dsn, "migrate", LABEL)          # what the team's deploys did: records only
     before = schema_dump(dsn)
@@ -159,6 +159,18 @@ def test_env_with_the_old_history_applied(pg_cluster, old_history, rewritten):
     assert "[X] 0004_takeover_initial" in manage(rewritten, dsn, "showmigrations", LABEL)
     manage(rewritten, dsn, "migrate", LABEL, "--check")
     assert schema_dump(dsn) == before
+    # From now on a model change is an ordinary migration that Django applies for real.
+    app = tmp_path / LABEL
+    shutil.copytree(rewritten, app)
+    models = app / "models.py"
+    models.write_text(models.read_text().replace("    name = models.CharField(max_length=50)\n",
+                                                 "    name = models.CharField(max_length=50)\n"
+                                                 "    colour = models.TextField(null=True)\n", 1))
+    manage(app, None, "makemigrations", LABEL, "--no-header", "--name", "tags_colour")
+    assert "Applying helpdesk.0005_tags_colour... OK" in manage(app, dsn, "migrate", LABEL)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT data_type FROM information_schema.columns "
+                            "WHERE table_name = 'tags' AND column_name = 'colour'").fetchone() == ("text",)
 
 
 def test_env_without_history_fakes_the_takeover_initial(pg_cluster, rewritten):
