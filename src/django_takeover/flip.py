@@ -45,7 +45,7 @@ FALSY = {"False": False, "0": False, "None": False, "True": True, "1": True}
 @dataclass
 class _Meta:
     node: cst.ClassDef
-    bases: list[str]               # names X of `class Meta(X.Meta)`
+    bases: list[str]               # X of `class Meta(X.Meta)` (a model's Meta) or `X.` of `class Meta(X)`
     base_exprs: list[str]
     abstract: bool
     managed: bool | None           # None: not set in this Meta
@@ -63,6 +63,7 @@ class _Model:
     keep: str | None               # the keep-unmanaged reason
     meta: _Meta | None
     node: cst.ClassDef = field(repr=False, default=None)
+    as_meta: _Meta | None = None   # a plain class used as a Meta base: `class Meta(LegacyMeta)`
 
 
 @dataclass
@@ -169,9 +170,17 @@ class _Collector(cst.CSTVisitor):
         for stmt in body:
             if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Meta":
                 meta = self._meta(stmt)
-        return _Model(node.name.value, self.rel, line, [_last_name(a.value) for a in node.bases],
-                      [self.module.code_for_node(a.value) for a in node.bases],
-                      m.group("reason") if m else None, meta, node)
+        bases = [_last_name(a.value) for a in node.bases]
+        # A plain class (no bases but object) can be a shared Meta: `class Meta(LegacyMeta)`. A model's
+        # own body is not read as one (a field may well be called `managed`).
+        as_meta = None
+        if set(bases) <= {"object"}:
+            try:
+                as_meta = self._meta(node)
+            except CatalogError:
+                pass      # not decidable as a Meta: only an error if a model's Meta really inherits it
+        return _Model(node.name.value, self.rel, line, bases, [self.module.code_for_node(a.value) for a in node.bases],
+                      m.group("reason") if m else None, meta, node, as_meta)
 
     def _meta(self, node: cst.ClassDef) -> _Meta:
         bases, base_exprs = [], []
@@ -179,6 +188,9 @@ class _Collector(cst.CSTVisitor):
             if isinstance(arg.value, cst.Attribute) and arg.value.attr.value == "Meta":
                 bases.append(_last_name(arg.value.value))
                 base_exprs.append(self.module.code_for_node(arg.value.value))
+            elif _last_name(arg.value) not in (None, "object"):
+                bases.append(_last_name(arg.value) + ".")
+                base_exprs.append(self.module.code_for_node(arg.value))
         meta = _Meta(node, bases, base_exprs, False, None, None, None)
         if isinstance(node.body, cst.IndentedBlock):
             smalls = [s for line in node.body.body if isinstance(line, cst.SimpleStatementLine) for s in line.body]
@@ -263,16 +275,22 @@ def flip_app(app_dir: Path) -> FlipResult:
         if meta.managed is not None:
             return meta.managed, meta
         for base in meta.bases:
-            owner = by_name.get(base)
-            if owner is not None and owner.meta is not None and base not in seen:
-                return meta_managed(owner.meta, seen | {base})
+            owner = by_name.get(base.rstrip("."))
+            owner_meta = None if owner is None else owner.as_meta if base.endswith(".") else owner.meta
+            if owner_meta is not None and base not in seen:
+                found = meta_managed(owner_meta, seen | {base})
+                if found[1] is not None:
+                    return found
         return True, None
+
+    def owner_of(src: _Meta | None) -> _Model | None:
+        return next((m for m in models if src is not None and src in (m.meta, m.as_meta)), None)
 
     def effective(model: _Model, seen: frozenset = frozenset()) -> tuple[bool, _Meta | None, _Model | None]:
         """(managed, the Meta that decides it, the abstract base it is inherited from or None)."""
         if model.meta is not None:
             managed, src = meta_managed(model.meta, seen | {model.name})
-            owner = next((m for m in models if m.meta is src), None) if src is not None else None
+            owner = owner_of(src)
             return managed, src, owner if owner is not model else None
         # No own Meta: Python's attribute lookup finds the first abstract base's Meta (Django pops a
         # concrete model's Meta, so only abstract bases provide one).
@@ -282,7 +300,7 @@ def flip_app(app_dir: Path) -> FlipResult:
                 continue
             if parent.meta is not None and parent.meta.abstract:
                 managed, src = meta_managed(parent.meta, seen | {model.name, base})
-                owner = next((m for m in models if m.meta is src), None) if src is not None else None
+                owner = owner_of(src)
                 return managed, src, owner
             if parent.meta is None:
                 found = effective(parent, seen | {model.name})

@@ -178,7 +178,8 @@ def _run(work: Path, label: str, job: dict) -> dict:
                           cwd=work, env=env, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        raise CatalogError(f"Django could not read the app's migrations: {lines[-1].strip() if lines else proc.returncode}")
+        last = lines[-1].strip() if lines else f"exit code {proc.returncode}"
+        raise CatalogError(f"Django could not read the app's migrations: {last}")
     return json.loads(proc.stdout)
 
 

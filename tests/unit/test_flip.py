@@ -8,6 +8,7 @@ import pytest
 
 from django_takeover import modelsfile
 from django_takeover.cli import main
+from test_retire_history import manage
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_MODELS = REPO / "lab/django/helpdesk/models.py"
@@ -125,7 +126,8 @@ def test_check_and_diff_write_nothing(tmp_path, capsys):
     assert (app / "models.py").read_text() == HAND_EDITED
     assert out.startswith("--- a/legacy/models.py\n+++ b/legacy/models.py\n")
     assert "-        managed=False\n+        managed=True\n" in out
-    assert "-    class Meta: managed = 0; db_table = 'tags'\n+    class Meta: managed = True; db_table = 'tags'\n" in out
+    assert ("-    class Meta: managed = 0; db_table = 'tags'\n"
+            "+    class Meta: managed = True; db_table = 'tags'\n") in out
     assert sum(1 for ln in out.splitlines() if ln.startswith("+") and not ln.startswith("+++")) == 5
     assert err.startswith("flipped: 5 models managed")       # the summary leaves stdout to the diff
 
@@ -194,7 +196,8 @@ OTHER = textwrap.dedent('''\
 
 
 def test_models_package_with_an_abstract_base(tmp_path, capsys):
-    app = write_app(tmp_path, {"models/__init__.py": "from .tickets import *  # noqa\nfrom .tags import *  # noqa\n",
+    app = write_app(tmp_path, {"__init__.py": "",
+                               "models/__init__.py": "from .tickets import *  # noqa\nfrom .tags import *  # noqa\n",
                                "models/base.py": BASE, "models/tickets.py": TICKETS, "models/tags.py": OTHER})
     rc, out, err = run(capsys, "flip", "--app-dir", str(app), "--json", str(tmp_path / "flip.json"))
     assert rc == 0, err
@@ -216,6 +219,11 @@ def test_models_package_with_an_abstract_base(tmp_path, capsys):
     assert [(k["model"], k["reason"]) for k in report["kept_unmanaged"]] == [
         ("AuditLog", "no primary key"), ("OpenTickets", "a view")]
     assert [p["model"] for p in report["pinned"]] == ["AuditLog", "OpenTickets"]
+    # What Django itself makes of the flipped package.
+    out = manage(app, None, "shell", "-c", "from django.apps import apps; print(sorted((m.__name__, m._meta.managed) "
+                                           "for m in apps.get_app_config('legacy').get_models()))")
+    assert out.strip().splitlines()[-1] == (
+        "[('AuditLog', False), ('OpenTickets', False), ('Tags', True), ('Tickets', True), ('Users', True)]")
     # Idempotent: the pinned children are kept, the base is managed.
     rc, out, _ = run(capsys, "flip", "--app-dir", str(app), "--check", "--json", str(tmp_path / "again.json"))
     assert rc == 0, out
@@ -258,7 +266,8 @@ def test_app_without_models_is_bad_input(tmp_path, capsys):
     app = write_app(tmp_path, {"views.py": ""})
     rc, _, err = run(capsys, "flip", "--app-dir", str(app))
     assert rc == 2
-    assert err.strip() == f"takeover-models flip: error: app directory {app} has neither models.py nor a models/ package"
+    assert err.strip() == (f"takeover-models flip: error: app directory {app} has neither models.py "
+                           "nor a models/ package")
     rc, _, err = run(capsys, "flip", "--app-dir", str(tmp_path / "nope"))
     assert rc == 2 and "does not exist" in err
 
@@ -268,3 +277,42 @@ def test_out_dir_inside_the_app_is_refused(tmp_path, capsys):
     rc, _, err = run(capsys, "flip", "--app-dir", str(app), "--out-dir", str(app / "flipped"))
     assert rc == 2 and "is inside --app-dir" in err
     assert sorted(p.name for p in app.iterdir()) == ["models.py"]
+
+
+SHARED_META = textwrap.dedent('''\
+    from django.db import models
+
+
+    class LegacyMeta:
+        managed = False  # PHP owns these
+
+
+    class Settings:
+        managed = "by PHP"   # not a Meta: never read as one
+
+
+    class Tickets(models.Model):
+        class Meta(LegacyMeta):
+            db_table = 'tickets'
+
+
+    # takeover: keep-unmanaged (a view)
+    class OpenTickets(models.Model):
+        class Meta(LegacyMeta):
+            db_table = 'open_tickets'
+''')
+
+
+def test_meta_inherited_from_a_plain_class(tmp_path, capsys):
+    app = write_app(tmp_path, {"models.py": SHARED_META})
+    rc, _, err = run(capsys, "flip", "--app-dir", str(app), "--json", str(tmp_path / "flip.json"))
+    assert rc == 0, err
+    assert (app / "models.py").read_text() == SHARED_META.replace(
+        "managed = False  # PHP owns these", "managed = True  # PHP owns these").replace(
+        "    class Meta(LegacyMeta):\n        db_table = 'open_tickets'",
+        "    class Meta(LegacyMeta):\n        managed = False\n        db_table = 'open_tickets'")
+    report = json.loads((tmp_path / "flip.json").read_text())
+    assert [(f["model"], f["inherited_from"], f["managed_line"]) for f in report["flipped"]] == [
+        ("Tickets", "LegacyMeta", 5)]
+    assert [p["model"] for p in report["pinned"]] == ["OpenTickets"]
+    assert run(capsys, "flip", "--app-dir", str(app), "--check")[0] == 0

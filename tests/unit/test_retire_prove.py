@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from django_takeover.cli import main
-from test_retire_history import LABEL, MANAGED_TABLES, SCHEMA, make_app, manage
+from test_retire_history import LABEL, MANAGED_TABLES, make_app, manage
 
 
 def run(capsys, *argv):
