@@ -41,6 +41,9 @@ RUNNER = textwrap.dedent("""\
     from django.core.management import call_command
     job = json.loads(sys.argv[1])
     if job["action"] == "inspectdb":
+        if not job.get("per_table_queries"):
+            import takeover_introspect
+            takeover_introspect.install()
         out = io.StringIO()
         # Named tables (generate runs chunks in parallel processes); none means every table.
         call_command("inspectdb", *job.get("tables", []), include_views=True, stdout=out)
@@ -78,6 +81,142 @@ RUNNER = textwrap.dedent("""\
 """)
 
 
+# inspectdb asks PostgreSQL about one table at a time: five catalog queries per table, and
+# get_constraints (two of them, one scanning all of pg_index) once more for the table and once per FK
+# target. On 1,000 tables that was 15,000 queries and most of the live server's work in generate.
+# This module answers the same questions from one query each for the whole schema: Django 5.2's own
+# SQL (django/db/backends/postgresql/introspection.py), with the table name as an output column
+# instead of a filter; the per-table "SELECT * ... LIMIT 1" that gives cursor.description stays.
+# Tables it did not fetch (other schemas, pg_catalog) fall back to Django's per-table methods.
+# tests/unit/test_models_chunks.py compares inspectdb's output with and without it.
+INTROSPECT = textwrap.dedent("""\
+    from django.db import connection
+    from django.db.backends.postgresql.introspection import FieldInfo
+    from django.db.models import Index
+
+    VISIBLE = \"\"\"pg_catalog.pg_table_is_visible({0}.oid)
+        AND {0}.relnamespace NOT IN (SELECT oid FROM pg_namespace
+                                     WHERE nspname IN ('pg_catalog', 'pg_toast', 'information_schema'))\"\"\"
+
+    def _fetch(cursor, intro):
+        cache = {"tables": set(), "columns": {}, "relations": {}, "constraints": {}}
+        cursor.execute("SELECT c.relname FROM pg_class c WHERE c.relkind IN ('f', 'm', 'p', 'r', 'v') AND "
+                       + VISIBLE.format("c"))
+        cache["tables"] = {r[0] for r in cursor.fetchall()}
+        cursor.execute(\"\"\"
+            SELECT c.relname, a.attname AS column_name,
+                NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS is_nullable,
+                pg_get_expr(ad.adbin, ad.adrelid) AS column_default,
+                CASE WHEN collname = 'default' THEN NULL ELSE collname END AS collation,
+                a.attidentity != '' AS is_autofield,
+                col_description(a.attrelid, a.attnum) AS column_comment
+            FROM pg_attribute a
+            LEFT JOIN pg_attrdef ad ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+            LEFT JOIN pg_collation co ON a.attcollation = co.oid
+            JOIN pg_type t ON a.atttypid = t.oid
+            JOIN pg_class c ON a.attrelid = c.oid
+            WHERE c.relkind IN ('f', 'm', 'p', 'r', 'v') AND \"\"\" + VISIBLE.format("c"))
+        for relname, name, *rest in cursor.fetchall():
+            cache["columns"].setdefault(relname, {})[name] = tuple(rest)
+        cursor.execute(\"\"\"
+            SELECT c1.relname, a1.attname, c2.relname, a2.attname
+            FROM pg_constraint con
+            LEFT JOIN pg_class c1 ON con.conrelid = c1.oid
+            LEFT JOIN pg_class c2 ON con.confrelid = c2.oid
+            LEFT JOIN pg_attribute a1 ON c1.oid = a1.attrelid AND a1.attnum = con.conkey[1]
+            LEFT JOIN pg_attribute a2 ON c2.oid = a2.attrelid AND a2.attnum = con.confkey[1]
+            WHERE con.contype = 'f' AND c1.relnamespace = c2.relnamespace AND \"\"\" + VISIBLE.format("c1"))
+        for relname, column, ref_table, ref_column in cursor.fetchall():
+            cache["relations"].setdefault(relname, {})[column] = (ref_column, ref_table)
+        cursor.execute(\"\"\"
+            SELECT cl.relname, c.conname,
+                array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+                      JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+                      WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx),
+                c.contype,
+                (SELECT fkc.relname || '.' || fka.attname FROM pg_attribute AS fka
+                 JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
+                 WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+                cl.reloptions
+            FROM pg_constraint AS c JOIN pg_class AS cl ON c.conrelid = cl.oid
+            WHERE \"\"\" + VISIBLE.format("cl"))
+        for relname, constraint, columns, kind, used_cols, options in cursor.fetchall():
+            cache["constraints"].setdefault(relname, {})[constraint] = {
+                "columns": columns, "primary_key": kind == "p", "unique": kind in ["p", "u"],
+                "foreign_key": tuple(used_cols.split(".", 1)) if kind == "f" else None,
+                "check": kind == "c", "index": False, "definition": None, "options": options}
+        cursor.execute(\"\"\"
+            SELECT relname, indexname, array_agg(attname ORDER BY arridx), indisunique, indisprimary,
+                array_agg(ordering ORDER BY arridx), amname, exprdef, s2.attoptions
+            FROM (
+                SELECT c.relname, c2.relname as indexname, idx.*, attr.attname, am.amname,
+                    CASE WHEN idx.indexprs IS NOT NULL THEN pg_get_indexdef(idx.indexrelid) END AS exprdef,
+                    CASE am.amname WHEN %s THEN CASE (option & 1) WHEN 1 THEN 'DESC' ELSE 'ASC' END
+                    END as ordering,
+                    c2.reloptions as attoptions
+                FROM (SELECT * FROM pg_index i, unnest(i.indkey, i.indoption)
+                      WITH ORDINALITY koi(key, option, arridx)) idx
+                LEFT JOIN pg_class c ON idx.indrelid = c.oid
+                LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
+                LEFT JOIN pg_am am ON c2.relam = am.oid
+                LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+                WHERE \"\"\" + VISIBLE.format("c") + \"\"\"
+            ) s2
+            GROUP BY relname, indexname, indisunique, indisprimary, amname, exprdef, attoptions
+        \"\"\", [intro.index_default_access_method])
+        for relname, index, columns, unique, primary, orders, type_, definition, options in cursor.fetchall():
+            constraints = cache["constraints"].setdefault(relname, {})
+            if index not in constraints:
+                basic_index = (type_ == intro.index_default_access_method and not index.endswith("_btree")
+                               and options is None)
+                constraints[index] = {
+                    "columns": columns if columns != [None] else [],
+                    "orders": orders if orders != [None] else [],
+                    "primary_key": primary, "unique": unique, "foreign_key": None, "check": False,
+                    "index": True, "type": Index.suffix if basic_index else type_,
+                    "definition": definition, "options": options}
+        return cache
+
+    def install():
+        intro = connection.introspection
+        original = {n: getattr(intro, n) for n in ("get_table_description", "get_relations", "get_constraints")}
+        state = {}
+
+        def cached(cursor, table_name):
+            if "cache" not in state:
+                state["cache"] = _fetch(cursor, intro)
+            cache = state["cache"]
+            return cache if table_name in cache["tables"] else None
+
+        def get_table_description(cursor, table_name):
+            cache = cached(cursor, table_name)
+            if cache is None:
+                return original["get_table_description"](cursor, table_name)
+            field_map = cache["columns"][table_name]
+            cursor.execute("SELECT * FROM %s LIMIT 1" % connection.ops.quote_name(table_name))
+            return [FieldInfo(line.name, line.type_code,
+                              line.internal_size if line.display_size is None else line.display_size,
+                              line.internal_size, line.precision, line.scale, *field_map[line.name])
+                    for line in cursor.description]
+
+        def get_relations(cursor, table_name):
+            cache = cached(cursor, table_name)
+            if cache is None:
+                return original["get_relations"](cursor, table_name)
+            return cache["relations"].get(table_name, {})
+
+        def get_constraints(cursor, table_name):
+            cache = cached(cursor, table_name)
+            if cache is None:
+                return original["get_constraints"](cursor, table_name)
+            return cache["constraints"].get(table_name, {})
+
+        intro.get_table_description = get_table_description
+        intro.get_relations = get_relations
+        intro.get_constraints = get_constraints
+""")
+
+
 def django_db_settings(dsn: str, schema: str | None = None) -> dict:
     """Translate a libpq DSN/URL into a Django DATABASES entry."""
     params = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
@@ -108,6 +247,7 @@ def run(dsn: str, job: dict, *, schema: str | None, workdir: Path | None = None,
     try:
         (workdir / "takeover_settings.py").write_text(SETTINGS)
         (workdir / "takeover_runner.py").write_text(RUNNER)
+        (workdir / "takeover_introspect.py").write_text(INTROSPECT)
         db = django_db_settings(dsn, schema)
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
         env.update(

@@ -5,7 +5,11 @@
 server binaries of the live server's major version found on this host, and
 starts it listening on a unix socket in that directory only
 (``listen_addresses=''``, directory mode 0700, so nobody else can connect).
-It is stopped and removed in every case. A run killed before it could clean
+It is stopped and removed in every case. The directory is on ``/dev/shm``
+when that is a writable memory file system with room to spare (creating a
+thousand tables creates thousands of relation files: on a disk file system
+that file-system work was most of the build's time, fsync off or not), else
+under the temporary directory. A run killed before it could clean
 up leaves a directory with an owner file; the next run stops and removes
 every such cluster whose owner process is gone.
 
@@ -43,6 +47,20 @@ DIR_PREFIX = "takeover-prove-"
 OWNER_FILE = "takeover-owner"
 SERVER_DB_RE = re.compile(r"^takeover_prove_(\d{10})_[0-9a-f]{8}$")
 SERVER_LEFTOVER_AGE = 6 * 3600
+SHM = Path("/dev/shm")
+SHM_MIN_FREE = 1 << 30      # a throwaway cluster of 1,000 tables takes under 100 MB
+
+
+def base_dirs() -> list[Path]:
+    """Where throwaway clusters go, best first: memory (when usable), then the temporary directory."""
+    bases = []
+    try:
+        st = os.statvfs(SHM)
+        if SHM.is_dir() and os.access(SHM, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= SHM_MIN_FREE:
+            bases.append(SHM)
+    except OSError:
+        pass
+    return [*bases, Path(tempfile.gettempdir())]
 
 
 def find_bindir(major: int, override: str | None = None) -> Path:
@@ -95,9 +113,8 @@ def _pid_alive(pid: int) -> bool:
 
 def cleanup_stale_clusters(base: Path | None = None) -> list[Path]:
     """Stop and remove throwaway clusters whose owner process is gone (a killed run); return them."""
-    base = Path(base or tempfile.gettempdir())
     removed = []
-    for d in sorted(base.glob(DIR_PREFIX + "*")):
+    for d in sorted(p for b in ([Path(base)] if base else base_dirs()) for p in b.glob(DIR_PREFIX + "*")):
         owner = d / OWNER_FILE
         try:
             pid = int(owner.read_text().split()[0])
@@ -123,7 +140,7 @@ def temp_cluster(major: int, encoding: str, collate: str, ctype: str, bindir: st
     cleanup_stale_clusters()
     bin_path = find_bindir(major, bindir)
     runas, owner = _runas()
-    root = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+    root = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=base_dirs()[0]))
     (root / OWNER_FILE).write_text(f"{os.getpid()}\n")
     data = root / "data"
     if owner is not None:

@@ -26,3 +26,30 @@ def test_chunked_inspectdb_is_byte_identical(pg_cluster, monkeypatch):
     assert len(calls) == 3 and all(c.get("tables") for c in calls)
     assert chunked.models_source == one.models_source
     assert chunked.audit == one.audit
+
+
+EDGE_SQL = SQL + """
+    CREATE SCHEMA other;
+    CREATE TABLE other.o (id serial PRIMARY KEY);
+    CREATE TABLE e (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, o_id integer REFERENCES other.o (id),
+                    name varchar(30) COLLATE "C" NOT NULL DEFAULT '', n numeric(8,2), t text[],
+                    UNIQUE (name, n), CHECK (n > 0));
+    COMMENT ON COLUMN e.name IS 'shown';
+    CREATE INDEX e_lower ON e (lower(name) DESC) WHERE n IS NOT NULL;
+    CREATE INDEX e_hash ON e USING hash (name);
+    CREATE MATERIALIZED VIEW mv AS SELECT id FROM a;
+    CREATE TABLE part (id integer NOT NULL, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+    CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (0) TO (10);
+    CREATE TABLE "Mixed Case" ("Some Col" integer PRIMARY KEY);
+"""
+
+
+def test_schema_wide_introspection_answers_as_django_per_table(pg_cluster):
+    """inspectdb with the schema-wide introspection (djangorun.INTROSPECT) writes what Django's own per-table
+    queries write, on keys, FKs (also into another schema), collations, comments, expression, partial and
+    hash indexes, views, materialized views and partitions."""
+    dsn = pg_cluster.create_database(sql=EDGE_SQL)
+    fast = gen_mod.djangorun.run(dsn, {"action": "inspectdb"}, schema="public")
+    slow = gen_mod.djangorun.run(dsn, {"action": "inspectdb", "per_table_queries": True}, schema="public")
+    assert "class E(models.Model)" in fast and "class MixedCase(models.Model)" in fast
+    assert fast == slow

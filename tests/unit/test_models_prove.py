@@ -1,12 +1,12 @@
 """The CLI end to end on the sample schema: generate, prove, prove after the live schema moves, bad input."""
 
-import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from django_takeover import prove as prove_mod
+from django_takeover import scratch as scratch_mod
 from django_takeover.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,14 +108,14 @@ def test_prove_always_drops_its_scratch_database(pg_cluster, legacy_dsn, tmp_pat
                    "    x = models.CharField()\n    y = models.ForeignKey('Nope', models.CASCADE)\n\n"
                    "    class Meta:\n        managed = False\n        db_table = 'users'\n")
     for scratch in ("server", "tempcluster"):
-        before = set(Path(tempfile.gettempdir()).glob("takeover-prove-*"))
+        before = {p for b in scratch_mod.base_dirs() for p in b.glob("takeover-prove-*")}
         rc, out, err = run(capsys, "prove", "--dsn", legacy_dsn, "--models", str(bad), "--app-label", "helpdesk",
                            "--scratch", scratch)
         assert rc == 2 and err.count("\n") == 1 and "error:" in err
         with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
             left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'takeover_prove_%'").fetchall()
         assert left == []
-        assert set(Path(tempfile.gettempdir()).glob("takeover-prove-*")) <= before
+        assert {p for b in scratch_mod.base_dirs() for p in b.glob("takeover-prove-*")} <= before
 
 
 def test_compare_api_reports_per_table(legacy_dsn, pg_cluster):
