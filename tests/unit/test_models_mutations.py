@@ -108,3 +108,79 @@ def test_every_mutation_is_reported_by_name(pg_cluster, acceptance_sql, tmp_path
               f"({', '.join(f'{k} {kinds.count(k)}' for k in sorted(set(kinds)))})")
     assert not missed, missed
     assert len(applied) >= 10
+
+
+NUMERIC = ("integer", "smallint", "bigint", "real", "double precision")
+
+
+def seed_checks(conn, live) -> int:
+    """The acceptance schemas have no CHECKs: give each keyed table with a number column one, before generate."""
+    seeded = 0
+    for name, t in sorted(live.tables.items()):
+        pk = set(t.primary_key.columns) if t.primary_key else set()
+        col = next((c for c in t.columns if not c.generated and c.name not in pk
+                    and (c.type in NUMERIC or c.type.startswith("numeric"))), None)
+        if t.kind == "r" and pk and col is not None:
+            conn.execute(f"ALTER TABLE {q(name)} ADD CONSTRAINT {q(name[:40] + '_seeded_check')} "
+                         f"CHECK ({q(col.name)} >= 0)")
+            seeded += 1
+    return seeded
+
+
+def condition_mutations(conn, t):
+    """(kind, DDL, expected substrings) changing a check's constant or an index's condition."""
+    out = []
+    for con in t.constraints:
+        m = re.fullmatch(r"CHECK \(\((.+) >= (-?\d+)\)\)", con.definition)
+        if con.type == "c" and m:
+            out.append(("check constant", f"ALTER TABLE {q(t.name)} DROP CONSTRAINT {q(con.name)}, ADD CONSTRAINT "
+                                          f"{q(con.name)} CHECK ({m[1]} >= {int(m[2]) + 1})",
+                        [f"check constraint only in database: CHECK (({m[1]} >= {int(m[2]) + 1}))",
+                         f"check constraint only in models: CHECK (({m[1]} >= {m[2]}))"]))
+            break
+    for ix in t.indexes:
+        if ix.constraint or ix.primary or not ix.key_columns or ix.key_columns[0] is None:
+            continue
+        full = conn.execute("SELECT pg_get_indexdef(%s::regclass)", [q(ix.name)]).fetchone()[0]
+        cond = f"{q(ix.key_columns[0])} IS NOT NULL"
+        new = (full.replace(f" WHERE {ix.predicate}", f" WHERE ({ix.predicate}) AND {cond}") if ix.predicate
+               else f"{full} WHERE {cond}")
+        out.append(("index condition", f"DROP INDEX {q(ix.name)}; {new}",
+                    ["index only in database: ", " WHERE ", "index only in models: "]))
+        break
+    return out
+
+
+def test_check_constants_and_index_conditions_are_reported(pg_cluster, acceptance_sql, tmp_path, capsys):
+    """The two kinds the acceptance schemas lack as written: a CHECK's constant (CHECKs seeded before
+    generate) and an index's condition (a plain index made partial, a partial one's condition changed)."""
+    dsn = pg_cluster.create_database(sql_file=acceptance_sql)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        seeded = seed_checks(conn, catalog.load(dsn))
+    r = generate(dsn, "public", "legacy", fields_py=True)
+    (tmp_path / "models.py").write_text(r.models_source)
+    if r.fields_source:
+        (tmp_path / "fields.py").write_text(r.fields_source)
+    live = catalog.load(dsn)
+    retirable = sorted(t for t, info in r.audit["tables"].items() if info["status"] == "retirable")
+    applied, kinds = {}, []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for i, name in enumerate(retirable):
+            cands = condition_mutations(conn, live.tables[name])
+            for kind, ddl, expected in cands[i % 2:] + cands[:i % 2]:
+                conn.execute(ddl)
+                applied[name] = (kind, ddl, expected)
+                kinds.append(kind)
+                break
+    report = prove(dsn, tmp_path / "models.py", "legacy")
+    missed = []
+    for name, (kind, ddl, expected) in applied.items():
+        res = report.results[name]
+        if not (res.status == "differs" and all(any(e in d for d in res.differences) for e in expected)):
+            missed.append((name, kind, ddl, res.differences))
+    with capsys.disabled():
+        print(f"\n[mutations] {acceptance_sql.stem}: check constant / index condition: caught "
+              f"{len(applied) - len(missed)}/{len(applied)} ({', '.join(f'{k} {kinds.count(k)}' for k in sorted(set(kinds)))}; "
+              f"{seeded} CHECKs seeded)")
+    assert not missed, missed
+    assert kinds.count("check constant") >= 3 and "index condition" in kinds
