@@ -49,7 +49,8 @@ def cmd_generate(args) -> int:
                        (args.out_audit_json, "--out-audit-json"),
                        (str(Path(args.out_models).parent / "fields.py"), "fields.py beside --out-models")):
         _check_output(path, what)
-    result = generate.generate(args.dsn, args.schema, args.app_label, fields_py=not args.no_fields_py)
+    result = generate.generate(args.dsn, args.schema, args.app_label, fields_py=not args.no_fields_py,
+                               idiomatic_names=args.idiomatic_names)
     _write(args.out_models, result.models_source)
     if result.fields_source is not None:
         # The models import their custom fields and lookups from here (`from .fields import ...`).
@@ -156,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
         g.add_argument("--no-fields-py", action="store_true",
                        help="do not use a fields.py beside models.py (custom field classes for char(n), real, "
                             "timestamp, domains; lookups Django lacks): those tables then stay keep-unmanaged")
+        g.add_argument("--idiomatic-names", action="store_true",
+                       help="singular class names (Ticket, not Tickets) and role-based related_names "
+                            "(tickets_reported); db_table and db_column stay exact. Off by default: code written "
+                            "against inspectdb's names keeps working")
         g.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("prove", help="migrate the models into a scratch database and compare with the live one")

@@ -9,7 +9,9 @@ becomes an audit finding instead of a silent difference.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -129,11 +131,61 @@ def translate_default(col: Column, uses: set[str]) -> str | None:
 
 
 
+# ---------------------------------------------------------------- idiomatic names (opt-in)
+# A few English rules, not an inflection library: legacy table and column names are short plural
+# nouns and agent nouns; a rule that does not apply leaves inspectdb's name, which is always correct.
+# Words that end in -s without being plural, and irregular forms, are listed.
+NOT_PLURAL = ("ss", "us", "is", "news", "series", "species", "data", "media", "status", "alias")
+IRREGULAR_SINGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman",
+                      "indices": "index", "matrices": "matrix", "statuses": "status", "aliases": "alias",
+                      "bonuses": "bonus", "campuses": "campus", "viruses": "virus", "buses": "bus",
+                      "caches": "cache", "niches": "niche", "quizzes": "quiz"}
+# Field names that say a row's role, and what a Django developer calls the reverse side by them.
+# A list, not a rule: "customer" is no "customed", "committee" no "committed".
+ROLE_PARTICIPLE = {
+    "reporter": "reported", "assignee": "assigned", "assigner": "assigned", "creator": "created",
+    "updater": "updated", "modifier": "modified", "editor": "edited", "approver": "approved",
+    "reviewer": "reviewed", "closer": "closed", "owner": "owned", "author": "authored", "sender": "sent",
+    "receiver": "received", "recipient": "received", "requester": "requested", "submitter": "submitted",
+    "uploader": "uploaded", "poster": "posted", "moderator": "moderated", "inviter": "invited",
+    "invitee": "invited", "follower": "followed", "blocker": "blocked", "deleter": "deleted",
+}
+
+
+def singular(class_name: str) -> str:
+    """The class name with its last CamelCase word singular: ``TicketStatuses`` -> ``TicketStatus``."""
+    m = re.match(r"^(.*?)([A-Z]?[a-z]+)$", class_name)
+    if not m:
+        return class_name
+    head, word = m.groups()
+    low = word.lower()
+    if low in IRREGULAR_SINGULAR:
+        new = IRREGULAR_SINGULAR[low]
+    elif low.endswith(NOT_PLURAL) or not low.endswith("s") or len(low) < 4:
+        return class_name
+    elif low.endswith("ies"):
+        new = low[:-3] + "y"
+    elif low.endswith(("sses", "shes", "ches", "xes")):
+        new = low[:-2]
+    else:
+        new = low[:-1]
+    return head + (new[0].upper() + new[1:] if word[0].isupper() else new)
+
+
+def role_participle(attr: str) -> str | None:
+    """What a foreign key field's name says the row did: ``reporter`` -> ``reported``; None when unclear."""
+    word = re.sub(r"(_id|_fk)$", "", attr)
+    m = re.fullmatch(r"([a-z]+ed)_(by|to|for)", word)
+    if m:
+        return m[1]
+    return ROLE_PARTICIPLE.get(word)
+
+
 # ---------------------------------------------------------------- fix-ups and audit
 
 class Builder:
     def __init__(self, schema: Schema, models: list[ModelSrc], unable: list[str], app_label: str,
-                 fields_py: bool = False):
+                 fields_py: bool = False, idiomatic_names: bool = False):
         self.schema = schema
         self.models = models
         self.by_name = {m.name: m for m in models}
@@ -146,6 +198,7 @@ class Builder:
         self.custom_fields: dict[str, str] = {}   # class name -> source, for fields.py
         # Whether the caller writes fields.py beside models.py; without it, nothing may need it.
         self.fields_py = fields_py
+        self.idiomatic_names = idiomatic_names
 
     def add(self, table, column, severity, code, problem, fix, keep=None):
         self.findings.append(Finding(table, column or "", severity, code, problem, fix))
@@ -189,6 +242,8 @@ class Builder:
             self.foreign_keys(m, t)
             self.constraints(m, t)
             self.indexes(m, t)
+        if self.idiomatic_names:
+            self.singular_class_names()
         self.related_names()
 
     # -- tables
@@ -477,17 +532,67 @@ class Builder:
             f.ftype = "ForeignKey"
             m.fixups.append(f"{f.attr}: ForeignKey, not OneToOneField (its unique index is partial)")
 
+    def singular_class_names(self):
+        """``Tickets`` -> ``Ticket``: only the class name changes (db_table and db_column stay exact).
+
+        A rename happens only when the last word has a plural ending of the rules in ``singular()``
+        and the new name is free (no other model, no clash with a field): otherwise the name stays
+        inspectdb's. The models are renamed in sorted order of their old names, so the result is
+        the same on every run.
+        """
+        taken = set(self.by_name)
+        renames: dict[str, str] = {}
+        for old in sorted(self.by_name):
+            m = self.by_name[old]
+            new = singular(old)
+            if new == old or new in taken or keyword.iskeyword(new) or new == "Meta" \
+                    or any(f.attr == new for f in m.fields):
+                continue
+            taken.discard(old)
+            taken.add(new)
+            renames[old] = new
+        for old, new in renames.items():
+            m = self.by_name.pop(old)
+            m.name = new
+            self.by_name[new] = m
+            m.fixups.append(f"class {new} (inspectdb: {old}; db_table {m.db_table!r} unchanged)")
+        for m in self.models:
+            for f in m.fields:
+                if f.is_rel and f.args:
+                    ref = f.args[0].strip("'\"")
+                    if ref in renames:
+                        f.args[0] = f.args[0].replace(ref, renames[ref])
+
     def related_names(self):
+        """Several FKs from one model to the same model need reverse names; write them explicitly.
+
+        Default: ``<model>_as_<field>``. With ``idiomatic_names``: ``<table>_<participle>`` where the
+        field name says the role (``reporter`` -> ``tickets_reported``, ``assigned_to`` ->
+        ``tickets_assigned``, ``created_by`` -> ``tickets_created``), else ``<table>_as_<field>``;
+        a name that would repeat within the group, or clash with a field of the target model, falls
+        back to the ``_as_`` form, so reverse accessors stay unique and deterministic.
+        """
         for m in self.models:
             groups: dict[str, list[FieldSrc]] = {}
             for f in m.fields:
                 if f.is_rel:
                     groups.setdefault(f.args[0].strip("'\""), []).append(f)
-            for fs in groups.values():
+            for target, fs in groups.items():
                 if len(fs) < 2:
                     continue
+                names = {f.attr: f"{m.name.lower()}_as_{f.attr}" for f in fs}
+                if self.idiomatic_names:
+                    base = m.db_table.lower() if m.db_table.isidentifier() else m.name.lower()
+                    tm = self.by_name.get(m.name if target == "self" else target)
+                    target_attrs = {g.attr for g in tm.fields} if tm else set()
+                    wanted = {f.attr: f"{base}_{role_participle(f.attr)}" for f in fs if role_participle(f.attr)}
+                    counts = Counter(wanted.values())
+                    for attr, name in wanted.items():
+                        if counts[name] == 1 and name not in target_attrs and name.isidentifier():
+                            names[attr] = name
+                    names = {a: (n if "_as_" not in n else f"{base}_as_{a}") for a, n in names.items()}
                 for f in fs:
-                    name = f"{m.name.lower()}_as_{f.attr}"
+                    name = names[f.attr]
                     if f.kwargs.get("related_name") != repr(name):
                         f.kwargs["related_name"] = repr(name)
                         m.fixups.append(f"related_name {name}")

@@ -86,11 +86,15 @@ def run_inspectdb(dsn: str, schema: str, names: list[str]) -> tuple[list, list[s
     return models, unable
 
 
-def generate(dsn: str, schema: str = "public", app_label: str = "legacy", fields_py: bool = False) -> Result:
+def generate(dsn: str, schema: str = "public", app_label: str = "legacy", fields_py: bool = False,
+             idiomatic_names: bool = False) -> Result:
     """Models, audit and, with ``fields_py``, the fields.py they import (custom field classes, lookups).
 
     ``fields_py`` is off by default for callers that only copy models.py; the
-    CLI turns it on and writes fields.py beside models.py.
+    CLI turns it on and writes fields.py beside models.py. ``idiomatic_names``
+    (opt-in: existing code refers to inspectdb's names) writes singular class
+    names and role-based related_names (``fixups.singular_class_names``,
+    ``fixups.Builder.related_names``); tables and columns stay mapped exactly.
     """
     if not app_label.isidentifier():
         raise CatalogError(f"app label {app_label!r} is not a Python identifier")
@@ -108,7 +112,7 @@ def generate(dsn: str, schema: str = "public", app_label: str = "legacy", fields
         except psycopg.Error as exc:
             raise CatalogError(f"cannot read the catalogs: {catalog.first_line(exc)}") from None
         models, unable = draft.result() if draft else run_inspectdb(dsn, schema, names)
-        b = Builder(snap, models, unable, app_label, fields_py)
+        b = Builder(snap, models, unable, app_label, fields_py, idiomatic_names)
         b.run()
         conn.execute("SET statement_timeout = '60s'")
         try:
