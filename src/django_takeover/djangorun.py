@@ -25,7 +25,8 @@ from .catalog import CatalogError
 SETTINGS = textwrap.dedent("""\
     import json, os
     SECRET_KEY = "takeover-throwaway-settings"
-    DATABASES = {"default": json.loads(os.environ["TAKEOVER_DB"])}
+    # Without TAKEOVER_DB the database comes on stdin after setup (djangorun.Child).
+    DATABASES = {"default": json.loads(os.environ.get("TAKEOVER_DB") or '{"ENGINE": "django.db.backends.postgresql"}')}
     INSTALLED_APPS = json.loads(os.environ["TAKEOVER_APPS"])
     USE_TZ = True
     DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -37,9 +38,17 @@ RUNNER = textwrap.dedent("""\
     import io, json, sys
     import django
     django.setup()
+    job = json.loads(sys.argv[1])
+    if job.get("db_on_stdin"):
+        # Started before its database existed (djangorun.Child): the models are imported by now and no
+        # connection is open, so the settings can still be completed (the connection handler keeps
+        # this very dict).
+        from django.conf import settings
+        from django.db import connections
+        assert not connections.all(initialized_only=True)
+        settings.DATABASES["default"].update(json.loads(sys.stdin.readline()))
     from django.apps import apps
     from django.core.management import call_command
-    job = json.loads(sys.argv[1])
     if job["action"] == "inspectdb":
         if not job.get("per_table_queries"):
             import takeover_introspect
@@ -253,6 +262,66 @@ def django_db_settings(dsn: str, schema: str | None = None) -> dict:
     return db
 
 
+def _prepare(workdir: Path, apps: list[str] | None, db: dict | None) -> dict:
+    """Write the child's files into ``workdir``; return its environment (the database only in it)."""
+    (workdir / "takeover_settings.py").write_text(SETTINGS)
+    (workdir / "takeover_runner.py").write_text(RUNNER)
+    (workdir / "takeover_introspect.py").write_text(INTROSPECT)
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH", "TAKEOVER_DB")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="takeover_settings",
+        PYTHONPATH=os.pathsep.join([str(workdir), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        TAKEOVER_APPS=json.dumps(apps or []),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    if db is not None:
+        env["TAKEOVER_DB"] = json.dumps(db)
+    return env
+
+
+def _result(job: dict, returncode: int, stdout: str, stderr: str, db: dict) -> str:
+    if returncode != 0:
+        lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+        last = lines[-1] if lines else f"exit code {returncode}"
+        password = db.get("PASSWORD")
+        if password:
+            last = last.replace(password, "***")
+        raise CatalogError(f"Django {job['action']} failed: {last.strip()}")
+    return stdout
+
+
+class Child:
+    """A RUNNER job started before its database exists, told the database when it does.
+
+    prove starts the child (Django setup, importing 1,000 models: seconds) while
+    the throwaway cluster is created; ``finish`` sends the database settings
+    on the child's stdin (the password never in a file or an argument) and
+    returns what ``run`` returns. ``kill`` ends a child that is not needed.
+    """
+
+    def __init__(self, job: dict, *, workdir: Path, apps: list[str] | None = None, timeout: int = 1800):
+        self.job = {**job, "db_on_stdin": True}
+        self.timeout = timeout
+        self.proc = subprocess.Popen(
+            [sys.executable, str(workdir / "takeover_runner.py"), json.dumps(self.job)],
+            cwd=workdir, env=_prepare(workdir, apps, None), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+
+    def finish(self, dsn: str, schema: str | None) -> str:
+        db = django_db_settings(dsn, schema)
+        try:
+            out, err = self.proc.communicate(json.dumps(db) + "\n", timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise CatalogError(f"Django {self.job['action']} timed out after {self.timeout} s") from None
+        return _result(self.job, self.proc.returncode, out, err, db)
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:      # not finished (an error elsewhere in prove)
+            self.proc.kill()
+            self.proc.communicate()
+
+
 def run(dsn: str, job: dict, *, schema: str | None, workdir: Path | None = None,
         apps: list[str] | None = None, timeout: int = 1800) -> str:
     """Run one RUNNER job; return its stdout or raise CatalogError with Django's last error line."""
@@ -261,29 +330,11 @@ def run(dsn: str, job: dict, *, schema: str | None, workdir: Path | None = None,
         own_tmp = tempfile.TemporaryDirectory(prefix="takeover-django-")
         workdir = Path(own_tmp.name)
     try:
-        (workdir / "takeover_settings.py").write_text(SETTINGS)
-        (workdir / "takeover_runner.py").write_text(RUNNER)
-        (workdir / "takeover_introspect.py").write_text(INTROSPECT)
         db = django_db_settings(dsn, schema)
-        env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="takeover_settings",
-            PYTHONPATH=os.pathsep.join([str(workdir), *filter(None, [os.environ.get("PYTHONPATH")])]),
-            TAKEOVER_DB=json.dumps(db),
-            TAKEOVER_APPS=json.dumps(apps or []),
-            PYTHONDONTWRITEBYTECODE="1",
-        )
         proc = subprocess.run(
             [sys.executable, str(workdir / "takeover_runner.py"), json.dumps(job)],
-            cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-            last = lines[-1] if lines else f"exit code {proc.returncode}"
-            password = db.get("PASSWORD")
-            if password:
-                last = last.replace(password, "***")
-            raise CatalogError(f"Django {job['action']} failed: {last.strip()}")
-        return proc.stdout
+            cwd=workdir, env=_prepare(workdir, apps, db), capture_output=True, text=True, timeout=timeout)
+        return _result(job, proc.returncode, proc.stdout, proc.stderr, db)
     finally:
         if own_tmp is not None:
             own_tmp.cleanup()

@@ -406,16 +406,39 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
             if not any(i.db_table for i in infos):
                 # "agree: 0 tables" would be a proof of nothing.
                 raise CatalogError(f"models file {models_path} defines no models with a db_table: nothing to prove")
+            # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared.
+            marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")]
+                      for m in UNIQUE_PK_RE.finditer(source) if migrations_dir is None}
+            unique_pks = {i.db_table: marked[i.class_name] for i in infos
+                          if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
+            # The Django child starts now (setup and importing the models take seconds on large schemas)
+            # and is told the scratch database once it is ready (djangorun.Child).
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="takeover-prove-app-")))
+            app = work / app_label
+            app.mkdir()
+            (app / "__init__.py").write_text("")
+            given: set[str] = set()
+            if migrations_dir is not None:
+                shutil.copytree(migrations_dir, app / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+                (app / "migrations" / "__init__.py").touch()
+                given = {p.name for p in (app / "migrations").iterdir()}
+            elif via_migrations:
+                (app / "migrations").mkdir()
+                (app / "migrations" / "__init__.py").write_text("")
+            fields_py = Path(models_path).parent / "fields.py"
+            if fields_py.is_file():
+                # generate writes the custom field classes the models import beside models.py.
+                shutil.copy(fields_py, app / "fields.py")
+            (app / "models.py").write_text(source if migrations_dir is not None
+                                           else _flip_for_scratch(source, infos, set(unique_pks)))
+            child = djangorun.Child({"action": "migrate", "app_label": app_label, "via_migrations": via_migrations},
+                                    workdir=work, apps=[app_label])
+            stack.callback(child.kill)
             live = live_future.result()
             if not live.tables:
                 raise CatalogError(f"schema {schema!r} in {catalog.safe_target(live_dsn)} has no tables")
             conn, scratch_dsn = scratch_future.result()
         modelled = {i.db_table: i for i in infos if i.db_table}
-        # Models whose key is a live UNIQUE NOT NULL set: kept unmanaged at retirement, but built and compared here.
-        marked = {m.group("cls"): [c.strip() for c in m.group("cols").split(",")]
-                  for m in UNIQUE_PK_RE.finditer(source) if migrations_dir is None}
-        unique_pks = {i.db_table: marked[i.class_name] for i in infos
-                      if i.db_table and i.class_name in marked and i.keep_unmanaged is not None}
         keep = {t for t, i in modelled.items() if i.keep_unmanaged is not None and t not in unique_pks}
         managed = sorted(t for t in modelled if t not in keep)
         results = {t: TableResult(t, "blocked", reason=modelled[t].keep_unmanaged) for t in sorted(keep)}
@@ -437,33 +460,13 @@ def prove(live_dsn: str, models_path: Path, app_label: str, schema: str = "publi
                     sconn.execute(stmt)
             except psycopg.Error as exc:
                 raise CatalogError(f"cannot prepare scratch database: {catalog.first_line(exc)}") from None
-        with tempfile.TemporaryDirectory(prefix="takeover-prove-app-") as tmp:
-            work = Path(tmp)
-            app = work / app_label
-            app.mkdir()
-            (app / "__init__.py").write_text("")
-            if migrations_dir is not None:
-                shutil.copytree(migrations_dir, app / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
-                (app / "migrations" / "__init__.py").touch()
-                given = {p.name for p in (app / "migrations").iterdir()}
-            elif via_migrations:
-                (app / "migrations").mkdir()
-                (app / "migrations" / "__init__.py").write_text("")
-            fields_py = Path(models_path).parent / "fields.py"
-            if fields_py.is_file():
-                # generate writes the custom field classes the models import beside models.py.
-                shutil.copy(fields_py, app / "fields.py")
-            (app / "models.py").write_text(source if migrations_dir is not None
-                                           else _flip_for_scratch(source, infos, set(unique_pks)))
-            out = djangorun.run(scratch_dsn, {"action": "migrate", "app_label": app_label,
-                                              "via_migrations": via_migrations},
-                                schema=schema, workdir=work, apps=[app_label])
-            if migrations_dir is not None:
-                # The runner's makemigrations wrote what the given migrations lack.
-                extra = sorted({p.name for p in (app / "migrations").iterdir()} - given - {"__pycache__"})
-                if extra:
-                    raise CatalogError(f"the models have changes that {migrations_dir} lacks "
-                                       f"(makemigrations would write {', '.join(extra)}): run makemigrations")
+        out = child.finish(scratch_dsn, schema)
+        if migrations_dir is not None:
+            # The runner's makemigrations wrote what the given migrations lack.
+            extra = sorted({p.name for p in (app / "migrations").iterdir()} - given - {"__pycache__"})
+            if extra:
+                raise CatalogError(f"the models have changes that {migrations_dir} lacks "
+                                   f"(makemigrations would write {', '.join(extra)}): run makemigrations")
         fk_on_delete = json.loads(out or "{}")
         scratch_schema = catalog.load(scratch_dsn, schema)
         results.update(compare_schemas(live, scratch_schema, managed, fk_on_delete, ConstantDefaults(conn),
