@@ -29,12 +29,6 @@ CUTOVER_DONE = {"takeover_cutover_cohorts": [{"name": "everyone", "percent": 100
                 "takeover_cutover_live": ["everyone"]}
 
 
-def php_state(host: str) -> str:
-    out = lab.run_module(host, "ansible.builtin.command",
-                         {"argv": ["systemctl", "is-active", PHP_SERVICE]}, become=True)
-    return out["stdout"].strip()
-
-
 def php_states() -> dict[str, str]:
     # is-active exits 3 for an inactive unit, which run_module treats as a failure.
     states = {}
