@@ -176,6 +176,7 @@ def render_overlay(directory: Path, cluster, dsn: str, project: str, **overrides
         "takeover_django_app_legacy_db_schema": defaults["takeover_django_app_legacy_db_schema"],
         "takeover_django_app_db_conn_max_age": defaults["takeover_django_app_db_conn_max_age"],
         "takeover_django_app_log_level": defaults["takeover_django_app_log_level"],
+        "takeover_django_app_password_rehash": defaults["takeover_django_app_password_rehash"],
         **overrides,
     }
     directory.mkdir(parents=True, exist_ok=True)
