@@ -39,20 +39,21 @@ def php_states() -> dict[str, str]:
     return states
 
 
-def progress(host: str) -> list[dict]:
+def state_rows(host: str, table: str, columns: str) -> list[dict]:
+    """Rows of one of retirement's tables in Django's schema; none before a first run made it."""
     schema = lab.inventory_var("takeover_django_db_schema")
-    exists = lab.sql(host, "SELECT to_regclass(%(t)s) IS NOT NULL AS present", t=f"{schema}.takeover_retire_progress")
+    exists = lab.sql(host, "SELECT to_regclass(%(t)s) IS NOT NULL AS present", t=f"{schema}.{table}")
     if not exists[0]["present"]:
         return []
-    return lab.sql(host, f"SELECT env, state, details FROM {schema}.takeover_retire_progress")
+    return lab.sql(host, f"SELECT {columns} FROM {schema}.{table}")
+
+
+def progress(host: str) -> list[dict]:
+    return state_rows(host, "takeover_retire_progress", "env, state, details")
 
 
 def locks(host: str) -> list[dict]:
-    schema = lab.inventory_var("takeover_django_db_schema")
-    exists = lab.sql(host, "SELECT to_regclass(%(t)s) IS NOT NULL AS present", t=f"{schema}.takeover_retire_lock")
-    if not exists[0]["present"]:
-        return []
-    return lab.sql(host, f"SELECT name, holder FROM {schema}.takeover_retire_lock")
+    return state_rows(host, "takeover_retire_lock", "name, holder")
 
 
 def assert_nothing_changed():
