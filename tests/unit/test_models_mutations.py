@@ -73,17 +73,22 @@ def mutations(t):
     return out
 
 
+def generate_models(dsn: str, directory) -> tuple:
+    """generate into `directory` (models.py, fields.py when needed); the live catalog and the retirable tables."""
+    r = generate(dsn, "public", "legacy", fields_py=True)
+    (directory / "models.py").write_text(r.models_source)
+    if r.fields_source:
+        (directory / "fields.py").write_text(r.fields_source)
+    retirable = sorted(t for t, info in r.audit["tables"].items() if info["status"] == "retirable")
+    return catalog.load(dsn), retirable
+
+
 def test_every_mutation_is_reported_by_name(pg_cluster, acceptance_sql, tmp_path, capsys):
     sql_file = acceptance_sql
     dsn = pg_cluster.create_database()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(sql_file)],
                    check=True, capture_output=True)
-    r = generate(dsn, "public", "legacy", fields_py=True)
-    (tmp_path / "models.py").write_text(r.models_source)
-    if r.fields_source:
-        (tmp_path / "fields.py").write_text(r.fields_source)
-    live = catalog.load(dsn)
-    retirable = sorted(t for t, info in r.audit["tables"].items() if info["status"] == "retirable")
+    live, retirable = generate_models(dsn, tmp_path)
     applied, kinds = {}, []
     with psycopg.connect(dsn, autocommit=True) as conn:
         for i, name in enumerate(retirable):
@@ -157,12 +162,7 @@ def test_check_constants_and_index_conditions_are_reported(pg_cluster, acceptanc
     dsn = pg_cluster.create_database(sql_file=acceptance_sql)
     with psycopg.connect(dsn, autocommit=True) as conn:
         seeded = seed_checks(conn, catalog.load(dsn))
-    r = generate(dsn, "public", "legacy", fields_py=True)
-    (tmp_path / "models.py").write_text(r.models_source)
-    if r.fields_source:
-        (tmp_path / "fields.py").write_text(r.fields_source)
-    live = catalog.load(dsn)
-    retirable = sorted(t for t, info in r.audit["tables"].items() if info["status"] == "retirable")
+    live, retirable = generate_models(dsn, tmp_path)
     applied, kinds = {}, []
     with psycopg.connect(dsn, autocommit=True) as conn:
         for i, name in enumerate(retirable):
